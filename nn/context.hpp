@@ -1,0 +1,46 @@
+// Engine, stream and precision policy shared by every layer, plus what oneDNN reports about the runtime.
+#pragma once
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace nn {
+
+enum class EngineKind { cpu, gpu };
+enum class Precision { f32, bf16 };
+
+EngineKind parse_engine(std::string_view s);       // "cpu" | "gpu", else std::invalid_argument
+Precision parse_precision(std::string_view s);     // "f32" | "bf16", else std::invalid_argument
+const char* to_string(EngineKind k);
+const char* to_string(Precision p);
+
+// One engine and one in-order stream. Layers hold a reference to the Context that built them.
+struct Context {
+  EngineKind kind = EngineKind::cpu;
+  Precision precision = Precision::f32;
+  dnnl::engine engine;
+  dnnl::stream stream;
+};
+
+// Creates the engine. For gpu, throws std::runtime_error naming the cause when oneDNN finds no GPU
+// engine (no device, no OpenCL ICD, or a oneDNN built without a GPU runtime).
+Context make_context(EngineKind kind, Precision precision, int device_index = 0);
+
+// Number of engines oneDNN can create of a kind (0 when none, never throws).
+int engine_count(EngineKind kind);
+
+struct RuntimeInfo {
+  std::string onednn_version;   // "2.6.3 (commit N/A)"
+  std::string cpu_runtime;      // threading runtime oneDNN was built with: "OpenMP", "TBB", ...
+  std::string gpu_runtime;      // "OpenCL", "SYCL" or "none"
+  std::string cpu_isa;          // effective ISA the CPU kernels dispatch to, e.g. "avx512_core_bf16"
+  int cpu_threads = 0;          // OpenMP threads oneDNN's CPU primitives will use
+  int gpu_engines = 0;          // oneDNN GPU engines found
+};
+RuntimeInfo runtime_info();
+
+// Sets the number of threads oneDNN's CPU primitives use (OpenMP here). n <= 0 keeps the default.
+void set_cpu_threads(int n);
+
+}  // namespace nn

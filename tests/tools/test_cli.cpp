@@ -1,0 +1,114 @@
+// End-to-end tests of the two tools' command lines: help, unknown options, and `info` printing real values.
+#include "support/run.hpp"
+
+#include <gtest/gtest.h>
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <hdf5.h>
+#include <oneapi/tbb/version.h>
+
+#include <regex>
+#include <thread>
+
+using testsupport::run;
+
+static const std::string kDcgan = DCGAN_ONEDNN_EXE;
+static const std::string kPack = CELEBA_PACK_EXE;
+
+TEST(DcganCli, HelpListsEveryCommand) {
+  const auto r = run(kDcgan + " --help");
+  EXPECT_EQ(r.status, 0) << r.err;
+  for (const char* cmd : {"info", "train", "sample", "eval", "report"})
+    EXPECT_NE(r.out.find(std::string("  ") + cmd), std::string::npos) << "missing command " << cmd << "\n" << r.out;
+}
+
+TEST(DcganCli, NoCommandIsUsageError) {
+  const auto r = run(kDcgan);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("Usage"), std::string::npos);
+}
+
+TEST(DcganCli, UnknownCommandNamed) {
+  const auto r = run(kDcgan + " trian");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("'trian'"), std::string::npos) << r.err;
+}
+
+TEST(DcganCli, UnknownOptionNamedInEverySubcommand) {
+  for (const char* cmd : {"info", "train", "sample", "eval", "report"}) {
+    const auto r = run(kDcgan + " " + cmd + " --no-such-option");
+    EXPECT_EQ(r.status, 2) << cmd;
+    EXPECT_NE(r.err.find("--no-such-option"), std::string::npos) << cmd << ": " << r.err;
+  }
+}
+
+TEST(DcganCli, TrainHelpListsTutorialDefaults) {
+  const auto r = run(kDcgan + " train --help");
+  EXPECT_EQ(r.status, 0) << r.err;
+  for (const char* opt : {"--batch arg (=128)", "--lr arg (=0.0002)", "--beta1 arg (=0.5)", "--nz arg (=100)",
+                          "--seed arg (=999)", "--resume", "--config", "--precision"})
+    EXPECT_NE(r.out.find(opt), std::string::npos) << opt << "\n" << r.out;
+}
+
+TEST(DcganCli, TrainOptionOutOfRangeNamed) {
+  const auto r = run(kDcgan + " train --data d --out o --batch 0");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--batch"), std::string::npos) << r.err;
+  const auto r2 = run(kDcgan + " train --data d --out o --lr -1");
+  EXPECT_EQ(r2.status, 2);
+  EXPECT_NE(r2.err.find("--lr"), std::string::npos) << r2.err;
+  const auto r3 = run(kDcgan + " train --data d --out o --nz 0");
+  EXPECT_EQ(r3.status, 2);
+  EXPECT_NE(r3.err.find("--nz"), std::string::npos) << r3.err;
+}
+
+// `info` must print what the linked libraries report, not constants: compare with the same calls made here.
+TEST(DcganInfo, PrintsRealValues) {
+  const auto r = run(kDcgan + " info");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const dnnl_version_t* v = dnnl_version();
+  const std::string dnnl_ver = std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch);
+  EXPECT_NE(r.out.find("onednn.version         " + dnnl_ver), std::string::npos) << r.out;
+  unsigned maj, min, rel;
+  H5get_libversion(&maj, &min, &rel);
+  EXPECT_NE(r.out.find(std::to_string(maj) + "." + std::to_string(min) + "." + std::to_string(rel)), std::string::npos);
+  EXPECT_NE(r.out.find(TBB_runtime_version()), std::string::npos) << r.out;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(libjpeg_turbo\.version\s+\d+\.\d+\.\d+)"))) << r.out;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(compiler\s+(g\+\+|clang) \d+)"))) << r.out;
+  // The ISA must be one oneDNN names, and the one this process sees too.
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.out, m, std::regex(R"(onednn\.cpu_isa\s+(\w+))"))) << r.out;
+  EXPECT_NE(m[1].str(), "unknown");
+  EXPECT_EQ(static_cast<int>(dnnl::get_effective_cpu_isa()) != 0, true);
+  ASSERT_TRUE(std::regex_search(r.out, m, std::regex(R"(onednn\.gpu_engines\s+(\d+))"))) << r.out;
+  EXPECT_EQ(std::stoul(m[1].str()), dnnl::engine::get_count(dnnl::engine::kind::gpu));
+}
+
+TEST(DcganInfo, ThreadsOptionIsApplied) {
+  const auto r = run(kDcgan + " info --threads 1");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(onednn\.cpu_threads\s+1\n)"))) << r.out;
+  const auto r2 = run("OMP_NUM_THREADS=2 " + kDcgan + " info");
+  EXPECT_TRUE(std::regex_search(r2.out, std::regex(R"(onednn\.cpu_threads\s+2\n)"))) << r2.out;
+}
+
+TEST(DcganInfo, JsonIsOneObject) {
+  const auto r = run(kDcgan + " info --json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out.front(), '{');
+  EXPECT_NE(r.out.find("\"onednn.cpu_isa\": \""), std::string::npos) << r.out;
+}
+
+TEST(PackCli, HelpListsOptions) {
+  const auto r = run(kPack + " --help");
+  EXPECT_EQ(r.status, 0) << r.err;
+  for (const char* opt : {"--input", "--output", "--layout", "--size", "--exact", "--store", "--compression",
+                          "--shard-size", "--threads", "--on-error", "--max-pixels", "--resume", "--force", "--quiet"})
+    EXPECT_NE(r.out.find(opt), std::string::npos) << opt;
+}
+
+TEST(PackCli, UnknownOptionNamed) {
+  const auto r = run(kPack + " --input a --output b --sizes 3");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--sizes"), std::string::npos) << r.err;
+}

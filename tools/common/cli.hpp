@@ -1,0 +1,49 @@
+// The one exception handler every tool's main uses: usage errors exit 2, other failures exit 1.
+//
+// Convention across the libraries: std::invalid_argument means "a bad option value" (a usage error, named by
+// option); every other std::exception is a failure of the work itself (a bad file, a full disk, ...).
+#pragma once
+#include <boost/program_options.hpp>
+
+#include <exception>
+#include <iostream>
+#include <stdexcept>
+#include <string>
+
+namespace cli {
+
+// Thrown by a tool's option handling for errors the user fixes on the command line.
+struct UsageError : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+template <class Body>
+int run(const std::string& prog, Body&& body) {
+  try {
+    return body();
+  } catch (const boost::program_options::error& e) {
+    std::cerr << prog << ": " << e.what() << "\nTry '" << prog << " --help' for the options.\n";
+    return kExitUsage;
+  } catch (const std::invalid_argument& e) {
+    std::cerr << prog << ": " << e.what() << "\nTry '" << prog << " --help' for the options.\n";
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    std::cerr << prog << ": error: " << e.what() << '\n';
+    return kExitFailure;
+  }
+}
+
+// Parses argv with `desc`, rejecting unknown options and stray positional arguments by name.
+inline boost::program_options::variables_map parse(int argc, const char* const argv[],
+                                                   const boost::program_options::options_description& desc) {
+  namespace po = boost::program_options;
+  po::variables_map vm;
+  po::store(po::command_line_parser(argc, argv).options(desc).positional({}).run(), vm);
+  return vm;
+}
+
+}  // namespace cli
