@@ -71,7 +71,10 @@ void File::close() {
 Handle create_dataset(const Location& loc, const std::string& name, hid_t type, const std::vector<hsize_t>& dims,
                       const DatasetOptions& opt) {
   quiet_errors();
-  Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
+  // An empty shape is a scalar (what h5py and PyTorch call shape ()).
+  Handle space(dims.empty() ? H5Screate(H5S_SCALAR)
+                            : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+               H5Sclose);
   check(space.id(), "creating the dataspace of '" + name + "'", loc.file());
   Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
   check(dcpl.id(), "creating a dataset property list", loc.file());

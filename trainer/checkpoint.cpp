@@ -1,0 +1,217 @@
+// Checkpoint v1 and weights files in HDF5 (see checkpoint.hpp for the layout).
+#include "trainer/checkpoint.hpp"
+
+#include "pipeline/atomic_file.hpp"
+#include "pipeline/h5.hpp"
+
+#include <set>
+#include <stdexcept>
+
+namespace trainer {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<hsize_t> to_dims(const std::vector<int64_t>& shape) {
+  return std::vector<hsize_t>(shape.begin(), shape.end());
+}
+
+std::string shape_str(const std::vector<int64_t>& s) {
+  std::string o = "[";
+  for (size_t i = 0; i < s.size(); ++i) o += (i ? "," : "") + std::to_string(s[i]);
+  return o + "]";
+}
+
+int64_t elems(const std::vector<int64_t>& shape) {
+  int64_t n = 1;
+  for (auto d : shape) n *= d;
+  return n;
+}
+
+void write_tensor(const h5::Location& g, const std::string& name, const HostTensor& t) {
+  if (static_cast<int64_t>(t.data.size()) != elems(t.shape))
+    throw std::logic_error("tensor '" + t.name + "' has " + std::to_string(t.data.size()) + " values for shape " +
+                           shape_str(t.shape));
+  h5::write(g, name, to_dims(t.shape), t.data.data());
+}
+
+HostTensor read_tensor(const h5::Location& g, const std::string& path, const std::string& name) {
+  std::vector<hsize_t> dims;
+  HostTensor t;
+  t.name = name;
+  t.data = h5::read<float>(g, path, &dims);
+  t.shape.assign(dims.begin(), dims.end());
+  return t;
+}
+
+void write_network(const h5::Location& root, const std::string& group, const NetworkState& net) {
+  h5::Location g = root.create_group(group);
+  for (const auto& t : net.tensors) write_tensor(g, t.name, t);
+  for (const auto& [name, v] : net.counters) h5::write(g, name, {}, &v);  // int64 scalar, as PyTorch's buffer
+}
+
+// Reads every dataset of a group: float tensors, and integer scalars as counters.
+NetworkState read_network(const h5::Location& root, const std::string& group) {
+  h5::Location g = root.group(group);
+  NetworkState net;
+  H5G_info_t info{};
+  h5::check(H5Gget_info(g.id(), &info), "listing group '" + group + "'", g.file());
+  for (hsize_t i = 0; i < info.nlinks; ++i) {
+    const ssize_t len = H5Lget_name_by_idx(g.id(), ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
+    h5::check(len, "reading a link name in '" + group + "'", g.file());
+    std::string name(static_cast<size_t>(len), '\0');
+    H5Lget_name_by_idx(g.id(), ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(), name.size() + 1, H5P_DEFAULT);
+    h5::Handle d = h5::open_dataset(g, name);
+    h5::Handle type(H5Dget_type(d.id()), H5Tclose);
+    const auto dims = h5::dataset_dims(d.id(), "dataset '" + group + "/" + name + "'", g.file());
+    if (H5Tget_class(type.id()) == H5T_INTEGER && dims.empty()) {
+      net.counters[name] = h5::read<int64_t>(g, name).at(0);
+    } else {
+      net.tensors.push_back(read_tensor(g, name, name));
+    }
+  }
+  return net;
+}
+
+void write_adam(const h5::Location& root, const std::string& group, const AdamState& a) {
+  h5::Location g = root.create_group(group);
+  h5::write(g, "step", {}, &a.step);
+  if (a.exp_avg.size() != a.exp_avg_sq.size()) throw std::logic_error("Adam state: moment lists differ in length");
+  for (size_t i = 0; i < a.exp_avg.size(); ++i) {
+    write_tensor(g, a.exp_avg[i].name + "/exp_avg", a.exp_avg[i]);
+    write_tensor(g, a.exp_avg_sq[i].name + "/exp_avg_sq", a.exp_avg_sq[i]);
+  }
+}
+
+AdamState read_adam(const h5::Location& root, const std::string& group, const NetworkState& net) {
+  h5::Location g = root.group(group);
+  AdamState a;
+  a.step = h5::read<int64_t>(g, "step").at(0);
+  // Moments exist for the parameters (weights and BatchNorm weight/bias), not for running statistics.
+  for (const auto& t : net.tensors) {
+    if (!g.exists(t.name + "/exp_avg")) continue;
+    a.exp_avg.push_back(read_tensor(g, t.name + "/exp_avg", t.name));
+    a.exp_avg_sq.push_back(read_tensor(g, t.name + "/exp_avg_sq", t.name));
+  }
+  return a;
+}
+
+void check_format(const h5::File& f, const std::set<std::string>& accepted) {
+  if (!h5::has_attr(f.id(), "format"))
+    throw std::runtime_error("'" + f.file() + "' has no 'format' attribute: not a dcgan-onednn checkpoint or weights file");
+  const std::string fmt = h5::get_attr_string(f.id(), "format", f.file());
+  if (!accepted.count(fmt)) {
+    std::string want;
+    for (const auto& a : accepted) want += (want.empty() ? "" : " or ") + ("'" + a + "'");
+    throw std::runtime_error("'" + f.file() + "' has format '" + fmt + "', expected " + want);
+  }
+  const int64_t v = h5::get_attr_int(f.id(), "version", f.file());
+  if (v != kCheckpointVersion)
+    throw std::runtime_error("'" + f.file() + "' is " + fmt + " version " + std::to_string(v) +
+                             "; this build reads version " + std::to_string(kCheckpointVersion) +
+                             " (written by a different dcgan-onednn?)");
+}
+
+template <class Writer>
+void write_atomic_h5(const fs::path& path, Writer&& body) {
+  const fs::path tmp = pipeline::temp_path_for(path);
+  try {
+    {
+      h5::File f = h5::File::create(tmp);
+      body(f);
+      f.close();  // surfaces a full disk here, before the rename
+    }
+    pipeline::commit_file(tmp, path);
+  } catch (const std::exception& e) {
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    throw std::runtime_error("cannot write '" + path.string() + "' (previous files are untouched): " + e.what());
+  }
+}
+
+}  // namespace
+
+void save_checkpoint(const fs::path& path, const Checkpoint& c) {
+  write_atomic_h5(path, [&](h5::File& f) {
+    h5::set_attr(f.id(), "format", std::string(kCheckpointFormat), f.file());
+    h5::set_attr(f.id(), "version", kCheckpointVersion, f.file());
+    write_network(f, "generator", c.generator);
+    write_network(f, "discriminator", c.discriminator);
+    write_adam(f, "optimizer/G", c.adam_g);
+    write_adam(f, "optimizer/D", c.adam_d);
+    h5::Location s = f.create_group("state");
+    h5::write(s, "iteration", {}, &c.loop.iteration);
+    h5::write(s, "epoch", {}, &c.loop.epoch);
+    h5::write(s, "batch", {}, &c.loop.batch);
+    h5::write(s, "wall_seconds", {}, &c.loop.wall_seconds);
+    h5::write_strings(s, "rng", {c.loop.rng});
+    h5::write(s, "fixed_noise", to_dims(c.loop.fixed_noise_shape), c.loop.fixed_noise.data());
+    h5::write_strings(f, "options", {c.options});
+  });
+}
+
+Checkpoint load_checkpoint(const fs::path& path) {
+  h5::File f = h5::File::open(path);
+  check_format(f, {kCheckpointFormat});
+  Checkpoint c;
+  try {
+    c.generator = read_network(f, "generator");
+    c.discriminator = read_network(f, "discriminator");
+    c.adam_g = read_adam(f, "optimizer/G", c.generator);
+    c.adam_d = read_adam(f, "optimizer/D", c.discriminator);
+    h5::Location s = f.group("state");
+    c.loop.iteration = h5::read<int64_t>(s, "iteration").at(0);
+    c.loop.epoch = h5::read<int64_t>(s, "epoch").at(0);
+    c.loop.batch = h5::read<int64_t>(s, "batch").at(0);
+    c.loop.wall_seconds = h5::read<double>(s, "wall_seconds").at(0);
+    c.loop.rng = h5::read_strings(s, "rng").at(0);
+    std::vector<hsize_t> dims;
+    c.loop.fixed_noise = h5::read<float>(s, "fixed_noise", &dims);
+    c.loop.fixed_noise_shape.assign(dims.begin(), dims.end());
+    c.options = h5::read_strings(f, "options").at(0);
+  } catch (const h5::Error& e) {
+    throw std::runtime_error("incomplete checkpoint '" + path.string() + "': " + e.what());
+  }
+  return c;
+}
+
+void save_weights(const fs::path& path, const NetworkState& generator, const NetworkState& discriminator) {
+  write_atomic_h5(path, [&](h5::File& f) {
+    h5::set_attr(f.id(), "format", std::string(kWeightsFormat), f.file());
+    h5::set_attr(f.id(), "version", kCheckpointVersion, f.file());
+    write_network(f, "generator", generator);
+    write_network(f, "discriminator", discriminator);
+  });
+}
+
+void load_weights(const fs::path& path, NetworkState& generator, NetworkState& discriminator) {
+  h5::File f = h5::File::open(path);
+  check_format(f, {kWeightsFormat, kCheckpointFormat});
+  generator = read_network(f, "generator");
+  discriminator = read_network(f, "discriminator");
+}
+
+void check_shapes(const NetworkState& found, const NetworkState& expected, const std::string& network,
+                  const std::string& file) {
+  std::map<std::string, const HostTensor*> by_name;
+  for (const auto& t : found.tensors) by_name[t.name] = &t;
+  for (const auto& e : expected.tensors) {
+    auto it = by_name.find(e.name);
+    if (it == by_name.end())
+      throw std::runtime_error("'" + file + "': " + network + " tensor '" + e.name + "' is missing");
+    if (it->second->shape != e.shape)
+      throw std::runtime_error("'" + file + "': " + network + " tensor '" + e.name + "' has shape " +
+                               shape_str(it->second->shape) + ", the model needs " + shape_str(e.shape) +
+                               " (different --nz/--ngf/--ndf or channels?)");
+    by_name.erase(it);
+  }
+  if (!by_name.empty())
+    throw std::runtime_error("'" + file + "': unexpected " + network + " tensor '" + by_name.begin()->first +
+                             "' (a different architecture?)");
+  for (const auto& [name, v] : expected.counters)
+    if (!found.counters.count(name))
+      throw std::runtime_error("'" + file + "': " + network + " buffer '" + name + "' is missing");
+}
+
+}  // namespace trainer

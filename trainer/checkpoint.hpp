@@ -1,0 +1,85 @@
+// Checkpoint v1 and PyTorch state_dict interchange in HDF5: model tensors, Adam state, loop state, options.
+//
+// Layout (../shared/DESIGN.md "Checkpoint v1"):
+//   /generator/<state_dict name>, /discriminator/<state_dict name>   PyTorch names, shapes and layouts
+//       (ConvTranspose2d weight [in,out,kH,kW]; BatchNorm weight, bias, running_mean, running_var,
+//        num_batches_tracked as an int64 scalar), so that h5py + load_state_dict reads them directly.
+//   /optimizer/{G,D}/<param name>/{exp_avg,exp_avg_sq}, /optimizer/{G,D}/step   torch.optim.Adam's state
+//   /state/...    iteration, epoch, loader position, RNG state, fixed noise
+//   /options      the train options as config text
+//   attributes: format = "dcgan-checkpoint", version = 1
+// A weights-only file (`--init-from`, `save_weights`) has the same /generator and /discriminator groups
+// and format = "dcgan-weights".
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace trainer {
+
+inline constexpr const char* kCheckpointFormat = "dcgan-checkpoint";
+inline constexpr const char* kWeightsFormat = "dcgan-weights";
+inline constexpr int64_t kCheckpointVersion = 1;
+
+// A host copy of one tensor, in PyTorch layout.
+struct HostTensor {
+  std::string name;
+  std::vector<int64_t> shape;  // PyTorch shape; empty for a scalar
+  std::vector<float> data;     // f32 values (integer buffers are stored separately, see NetworkState)
+};
+
+// One network's state_dict: float tensors (parameters and running statistics) and int64 counters
+// (BatchNorm num_batches_tracked), both keyed by state_dict name.
+struct NetworkState {
+  std::vector<HostTensor> tensors;
+  std::map<std::string, int64_t> counters;
+};
+
+// torch.optim.Adam state for one network: one step count for all parameters (they are stepped together),
+// and the two moments per parameter name.
+struct AdamState {
+  int64_t step = 0;
+  std::vector<HostTensor> exp_avg;     // names are the parameter names
+  std::vector<HostTensor> exp_avg_sq;
+};
+
+// Everything the loop needs to continue exactly where it stopped.
+struct LoopState {
+  int64_t iteration = 0;        // iterations completed (the next one to run)
+  int64_t epoch = 0;            // loader position of the next batch
+  int64_t batch = 0;
+  std::string rng;              // std::mt19937_64 state as text (operator<<)
+  std::vector<int64_t> fixed_noise_shape;
+  std::vector<float> fixed_noise;
+  double wall_seconds = 0;      // training time so far, for the wall_s column
+};
+
+struct Checkpoint {
+  NetworkState generator, discriminator;
+  AdamState adam_g, adam_d;
+  LoopState loop;
+  std::string options;          // trainer::to_config_text of the run's options
+};
+
+// Writes atomically: a temporary file in the same directory, fsync'd, renamed over `path`, directory fsync'd.
+// On any failure (a full disk) the temporary is removed, `path` and every older file stay as they were, and
+// the error is thrown naming the path.
+void save_checkpoint(const std::filesystem::path& path, const Checkpoint& ckpt);
+
+// Reads and validates a checkpoint: format, version and the presence of every part. Throws with the path and
+// what is wrong. Shapes are checked against the model by the caller (see check_shapes).
+Checkpoint load_checkpoint(const std::filesystem::path& path);
+
+// Weights only (both networks), in the same groups: for --init-from and for PyTorch interchange.
+void save_weights(const std::filesystem::path& path, const NetworkState& generator, const NetworkState& discriminator);
+// Reads /generator and /discriminator from a weights file or a checkpoint.
+void load_weights(const std::filesystem::path& path, NetworkState& generator, NetworkState& discriminator);
+
+// Throws std::runtime_error naming the file and the first tensor whose name set or shape differs from `expected`.
+void check_shapes(const NetworkState& found, const NetworkState& expected, const std::string& network,
+                  const std::string& file);
+
+}  // namespace trainer
