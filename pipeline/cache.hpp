@@ -1,0 +1,69 @@
+// Cache: opens a packed training cache (cache_format.hpp), verifies it against its manifest, and reads images.
+//
+// A missing or replaced shard behind an HDF5 virtual dataset silently reads as zeros (fill value), so the
+// constructor checks every shard listed in dataset.h5 (present, same size in bytes, format, version, count,
+// geometry) and refuses a damaged cache by the shard's name. verify_checksums() also re-reads the pixels.
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pipeline {
+
+enum class Partition { all, train, valid, test };  // CelebA list_eval_partition: 0 train, 1 valid, 2 test
+// "all|train|valid|test"; anything else throws std::invalid_argument naming --partition.
+Partition parse_partition(std::string_view);
+const char* partition_name(Partition);
+
+enum class Store { uint8, float16, float32 };  // element type of `images` (floats hold normalized values)
+Store parse_store(std::string_view);           // "uint8|float16|float32", else std::invalid_argument naming --store
+const char* store_name(Store);
+
+class Cache {  // an opened, verified cache (read-only, thread-compatible: concurrent read() calls are safe)
+ public:
+  // Throws std::runtime_error naming the path and what was expected/found (missing dataset.h5, unknown format
+  // or version, missing/truncated/mismatched shard).
+  explicit Cache(const std::filesystem::path& dir);
+  ~Cache();
+  Cache(Cache&&) noexcept;
+  Cache& operator=(Cache&&) noexcept;
+
+  int64_t count() const;
+  int channels() const;
+  int size() const;
+  float mean() const;   // x = (u/255 - mean)/std
+  float stdev() const;
+  Store store() const;
+  const std::string& layout() const;  // celeba | folder | idx
+  const std::filesystem::path& dir() const;
+  size_t image_elems() const;  // C*S*S
+
+  // Dataset positions in that partition, ascending (all positions when the cache has no partition data).
+  std::vector<int64_t> indices(Partition) const;
+  bool has_partition() const;
+  bool has_labels() const;
+  bool has_attributes() const;
+
+  // Reads images at dataset positions idx (any order, repeats allowed) as normalized float [n,C,S,S].
+  void read(std::span<const int64_t> idx, float* dst) const;
+  // Reads the stored uint8 pixels [n,C,S,S]; throws std::logic_error for a float-stored cache.
+  void read_u8(std::span<const int64_t> idx, uint8_t* dst) const;
+
+  // Per-sample metadata, from dataset.h5 (loaded on first use).
+  std::vector<std::string> filenames() const;
+  std::vector<int64_t> labels() const;       // empty when absent
+  std::vector<uint8_t> partitions() const;   // empty when absent
+
+  // Re-reads every shard's images and compares CRC-32s with the manifest; throws naming the first bad shard.
+  void verify_checksums() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pipeline

@@ -1,0 +1,75 @@
+// Cache v1: every file, dataset and attribute name of the training cache, and its format version, in one place.
+//
+// A cache is a directory (DESIGN.md "Cache v1", issue #3):
+//   shard-NNNNN.h5  images [n,C,S,S] (uint8, or normalized float16/float32), index, filename, optional
+//                   attributes [n,40] int8 (+ names), partition uint8, label int64; file attributes below.
+//   dataset.h5      written last: virtual datasets of the same names spanning the shards, the shard table,
+//                   totals, rejected inputs and the options used.
+//   rejected.txt    the rejected inputs, one "filename<TAB>reason" per line, for people.
+// Stored uint8 pixels u map to the model's input as x = (u/255 - mean)/std (torchvision ToTensor+Normalize).
+#pragma once
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+namespace pipeline::cache_format {
+
+inline constexpr const char* kFormat = "dcgan-cache";  // value of the `format` attribute
+inline constexpr int64_t kVersion = 1;                 // value of the `version` attribute; readers refuse others
+
+// ---- files in the cache directory ----
+inline constexpr const char* kManifestFile = "dataset.h5";
+inline constexpr const char* kRejectedFile = "rejected.txt";
+inline constexpr const char* kShardPrefix = "shard-";
+inline constexpr const char* kShardSuffix = ".h5";
+// "shard-00042.h5"
+inline std::string shard_name(int64_t i) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "shard-%05lld.h5", static_cast<long long>(i));
+  return buf;
+}
+
+// ---- per-sample datasets (in every shard, and as virtual datasets in dataset.h5) ----
+inline constexpr const char* kImages = "images";          // [n,C,S,S] uint8 | float16 | float32
+inline constexpr const char* kIndex = "index";            // [n] int64: position of the sample in the source order
+inline constexpr const char* kFilename = "filename";      // [n] UTF-8 strings, relative to the input directory
+inline constexpr const char* kAttributes = "attributes";  // [n,40] int8, 1 / -1 (CelebA only)
+inline constexpr const char* kPartition = "partition";    // [n] uint8: 0 train, 1 valid, 2 test
+inline constexpr const char* kLabel = "label";            // [n] int64: class (folder, idx)
+inline constexpr const char* kAttrNames = "names";        // attribute of `attributes`: the 40 names
+
+// ---- file attributes (shards and dataset.h5) ----
+inline constexpr const char* kAttrFormat = "format";
+inline constexpr const char* kAttrVersion = "version";
+inline constexpr const char* kAttrSize = "size";          // S
+inline constexpr const char* kAttrChannels = "channels";  // C
+inline constexpr const char* kAttrCount = "count";        // images in this file (dataset.h5: all)
+inline constexpr const char* kAttrMean = "mean";          // x = (u/255 - mean)/std
+inline constexpr const char* kAttrStd = "std";
+inline constexpr const char* kAttrLayout = "layout";      // source layout: celeba | folder | idx
+inline constexpr const char* kAttrStore = "store";        // uint8 | float16 | float32 (floats are normalized)
+inline constexpr const char* kAttrRule = "rule";          // the normalization rule, spelled out for h5py users
+// shards only: the source-order range [source_begin, source_end) this shard covers (its images and rejects),
+// and the canonical string of the options that determine its bytes (resume refuses a mismatch).
+inline constexpr const char* kAttrSourceBegin = "source_begin";
+inline constexpr const char* kAttrSourceEnd = "source_end";
+inline constexpr const char* kAttrPackKey = "pack_key";
+// dataset.h5 only
+inline constexpr const char* kAttrSourceCount = "source_count";  // inputs considered (packed + rejected)
+inline constexpr const char* kAttrRejectedCount = "rejected_count";
+inline constexpr const char* kAttrShardCount = "shard_count";
+
+// ---- groups in dataset.h5 (and `rejected` in shards: the rejects inside the shard's source range) ----
+inline constexpr const char* kShards = "shards";              // name (str), count (int64), checksum (uint32), bytes (int64)
+inline constexpr const char* kShardsName = "shards/name";
+inline constexpr const char* kShardsCount = "shards/count";
+inline constexpr const char* kShardsChecksum = "shards/checksum";  // CRC-32 (zlib) of the shard's raw images bytes
+inline constexpr const char* kShardsBytes = "shards/bytes";        // shard file size
+inline constexpr const char* kRejected = "rejected";
+inline constexpr const char* kRejectedFilename = "rejected/filename";
+inline constexpr const char* kRejectedReason = "rejected/reason";
+inline constexpr const char* kOptions = "options";            // group: one attribute per pack option
+
+inline constexpr int kCelebaAttributes = 40;
+
+}  // namespace pipeline::cache_format
