@@ -1,6 +1,7 @@
 // Options of `dcgan-onednn train`, with the PyTorch DCGAN tutorial's values as defaults.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <string>
 
 namespace trainer {
@@ -37,5 +38,8 @@ void validate(const TrainOptions& o);
 
 // The options as a Boost.Program_options config file ("key = value" lines), readable back with --config.
 std::string to_config_text(const TrainOptions& o);
+
+// Reads "key = value" lines (as written by to_config_text; '#' starts a comment) into a map.
+std::map<std::string, std::string> parse_config_text(const std::string& text);
 
 }  // namespace trainer
