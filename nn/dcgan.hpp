@@ -1,0 +1,82 @@
+// The DCGAN of the PyTorch tutorial (pytorch/examples dcgan) on oneDNN: G, D, two Adams and the training step.
+//
+// Radford, Metz, Chintala, "Unsupervised Representation Learning with Deep Convolutional GANs", ICLR 2016;
+// https://pytorch.org/tutorials/beginner/dcgan_faces_tutorial.html. Every primitive, memory and argument map
+// is built in the constructor; train_step() only executes them (see nn/primitive.hpp for the counters).
+#pragma once
+#include "nn/adam.hpp"
+#include "nn/context.hpp"
+#include "nn/param.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <vector>
+
+namespace nn {
+
+struct DcganConfig {
+  int nz = 100, ngf = 64, ndf = 64, nc = 3, image_size = 64, batch = 128;
+};
+
+// The values of the tutorial's log line for one iteration.
+struct StepResult {
+  float loss_d;    // errD = errD_real + errD_fake (BCE, mean over the batch)
+  float loss_g;    // errG
+  float d_x;       // mean D(x) on the real batch
+  float d_g_z1;    // mean D(G(z)) before D's update
+  float d_g_z2;    // mean D(G(z)) after D's update (the G step)
+};
+
+class Generator;
+class Discriminator;
+
+class Dcgan {
+ public:
+  // Throws std::invalid_argument naming the option for a configuration the model cannot build
+  // (image_size != 64, nc not 1 or 3, sizes < 1).
+  Dcgan(Context& ctx, const DcganConfig& cfg, const AdamConfig& adam);
+  ~Dcgan();
+  Dcgan(const Dcgan&) = delete;
+  Dcgan& operator=(const Dcgan&) = delete;
+
+  // The tutorial's weights_init: conv weights N(0, 0.02); BatchNorm weight N(1, 0.02), bias 0 (not the
+  // tutorial text's N(0, 0.02) for gamma, a known bug). Resets running stats, counters and both Adams.
+  // Deterministic given rng: G's tensors in state_dict order, then D's.
+  void init_weights(std::mt19937_64& rng);
+
+  // One tutorial iteration. real: host [B,nc,64,64] f32 NCHW in [-1,1]; noise: host [B,nz] f32 (= [B,nz,1,1]).
+  // 1) D: zero grads; D(real) label 1, backward; D(G(noise).detach()) label 0, backward (grads add); Adam D.
+  // 2) G: D(fake) with the updated D (BN in training mode, as PyTorch), label 1, backward through D into G
+  //    (input gradients only: D's weight gradients, which PyTorch computes and throws away, are not computed);
+  //    Adam G.
+  // BatchNorm running stats move as in PyTorch: G once, D three times (real, fake, G step) per iteration.
+  // After it, D's Param::grad hold the D step's gradients and G's the G step's.
+  StepResult train_step(const float* real, const float* noise);
+
+  // Host [B,nc,64,64] f32: G(noise) of the last train_step (training-mode BN, before G's update).
+  void copy_fake(float* dst) const;
+
+  // G in eval mode (running BN stats): noise [n,nz] -> out [n,nc,64,64], any n >= 1. Builds on first use, and
+  // caches, an eval-mode generator for batch n that reads the same parameters.
+  void sample(const float* noise, int n, float* out);
+
+  std::vector<Param*> generator_params();
+  std::vector<Param*> discriminator_params();
+  std::vector<Buffer*> generator_buffers();        // running_mean, running_var per BN layer, state_dict order
+  std::vector<Buffer*> discriminator_buffers();
+  std::vector<BatchCount*> generator_batch_counts();      // num_batches_tracked per BN layer
+  std::vector<BatchCount*> discriminator_batch_counts();
+  Adam& adam_g();
+  Adam& adam_d();
+  const DcganConfig& config() const { return cfg_; }
+  Context& context() { return ctx_; }
+
+ private:
+  Context& ctx_;
+  DcganConfig cfg_;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace nn

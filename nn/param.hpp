@@ -1,0 +1,39 @@
+// Named tensors of the model as PyTorch's state_dict names them: learnable Params, BatchNorm Buffers and counters.
+#pragma once
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace nn {
+
+// One learnable tensor. `value` is the f32 master copy in PyTorch's plain contiguous layout (what the optimizer
+// updates and checkpoints store); layers reorder it into the layout and precision their primitives want.
+struct Param {
+  std::string name;             // state_dict name in the reference nn.Sequential: "main.0.weight", "main.1.bias" ...
+  std::vector<int64_t> shape;   // PyTorch shape: Conv2d weight [out,in,kH,kW], ConvTranspose2d [in,out,kH,kW], BN [C]
+  dnnl::memory value;           // f32, plain row-major over `shape`
+  dnnl::memory grad;            // f32, same layout and shape: d loss / d value after a backward pass
+  int64_t numel() const {
+    int64_t n = 1;
+    for (auto s : shape) n *= s;
+    return n;
+  }
+};
+
+// A BatchNorm running statistic: "main.1.running_mean" / "main.1.running_var", f32 [C].
+struct Buffer {
+  std::string name;
+  std::vector<int64_t> shape;
+  dnnl::memory value;
+};
+
+// BatchNorm's num_batches_tracked ("main.1.num_batches_tracked"): a host int64 counted as PyTorch counts it
+// (+1 per training-mode forward pass).
+struct BatchCount {
+  std::string name;
+  int64_t value = 0;
+};
+
+}  // namespace nn
