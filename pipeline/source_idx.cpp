@@ -1,0 +1,167 @@
+// IDX source: MNIST-format image files (*-images-idx3-ubyte[.gz], Fashion-MNIST's format) with labels from the
+// matching *-labels-idx1-ubyte[.gz]. Format: http://yann.lecun.com/exdb/mnist/ "FILE FORMATS": a big-endian
+// magic (0x00000803 images, 0x00000801 labels), the dimensions as big-endian uint32, then uint8 data.
+//
+// Order: the "train" file first, then "t10k", then any other prefix alphabetically. Partitions: train -> 0
+// (train), t10k -> 2 (test), as torchvision's FashionMNIST(train=True/False); no file maps to valid (1). When a
+// prefix is neither, the cache has no partition data.
+#include "pipeline/sources.hpp"
+
+#include "pipeline/transform.hpp"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+namespace pipeline {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Whole file, gunzipped when it ends in .gz (gzread also passes plain files through).
+std::vector<uint8_t> read_maybe_gz(const fs::path& p) {
+  gzFile f = gzopen(p.c_str(), "rb");
+  if (!f) throw std::runtime_error("cannot open '" + p.string() + "': " + std::strerror(errno));
+  std::vector<uint8_t> out;
+  std::vector<uint8_t> buf(1 << 20);
+  while (true) {
+    const int n = gzread(f, buf.data(), static_cast<unsigned>(buf.size()));
+    if (n < 0) {
+      int errnum = 0;
+      const std::string msg = gzerror(f, &errnum);
+      gzclose(f);
+      throw std::runtime_error("cannot read '" + p.string() + "': " + msg + " (damaged or truncated .gz?)");
+    }
+    if (n == 0) break;
+    out.insert(out.end(), buf.begin(), buf.begin() + n);
+  }
+  gzclose(f);
+  return out;
+}
+
+uint32_t be32(const uint8_t* p) { return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3]; }
+
+struct IdxFile {
+  std::string file;            // file name, for the recorded sample names
+  std::vector<uint8_t> data;   // the whole decompressed file
+  int64_t count = 0;
+  int rows = 0, cols = 0;
+  size_t offset = 16;          // of the first image
+};
+
+IdxFile load_images(const fs::path& p) {
+  IdxFile f;
+  f.file = p.filename().string();
+  f.data = read_maybe_gz(p);
+  if (f.data.size() < 16 || be32(f.data.data()) != 0x00000803)
+    throw std::runtime_error("'" + p.string() + "' is not an IDX image file (expected magic 0x00000803: " +
+                             "unsigned bytes, 3 dimensions)");
+  f.count = be32(f.data.data() + 4);
+  f.rows = static_cast<int>(be32(f.data.data() + 8));
+  f.cols = static_cast<int>(be32(f.data.data() + 12));
+  const uint64_t need = 16 + uint64_t(f.count) * uint64_t(f.rows) * uint64_t(f.cols);
+  if (f.rows <= 0 || f.cols <= 0 || f.data.size() < need)
+    throw std::runtime_error("'" + p.string() + "' is truncated: its header declares " + std::to_string(f.count) + " " +
+                             std::to_string(f.rows) + "x" + std::to_string(f.cols) + " images (" +
+                             std::to_string(need) + " bytes), it holds " + std::to_string(f.data.size()));
+  return f;
+}
+
+std::vector<int64_t> load_labels(const fs::path& p, int64_t expected) {
+  const auto d = read_maybe_gz(p);
+  if (d.size() < 8 || be32(d.data()) != 0x00000801)
+    throw std::runtime_error("'" + p.string() + "' is not an IDX label file (expected magic 0x00000801)");
+  const int64_t n = be32(d.data() + 4);
+  if (n != expected || d.size() < 8 + static_cast<size_t>(n))
+    throw std::runtime_error("'" + p.string() + "' holds " + std::to_string(std::min<int64_t>(n, d.size() - 8)) +
+                             " labels for " + std::to_string(expected) + " images");
+  return std::vector<int64_t>(d.begin() + 8, d.begin() + 8 + n);
+}
+
+// "train-images-idx3-ubyte.gz" -> prefix "train", labels name "train-labels-idx1-ubyte.gz".
+struct IdxName {
+  std::string prefix, labels;
+};
+std::optional<IdxName> parse_idx_name(const std::string& n) {
+  for (const auto& [img, lab] : {std::pair<std::string, std::string>{"-images-idx3-ubyte", "-labels-idx1-ubyte"},
+                                 {"-images.idx3-ubyte", "-labels.idx1-ubyte"}}) {
+    const size_t at = n.find(img);
+    if (at == std::string::npos) continue;
+    const std::string rest = n.substr(at + img.size());
+    if (rest != "" && rest != ".gz") continue;
+    return IdxName{n.substr(0, at), n.substr(0, at) + lab + rest};
+  }
+  return std::nullopt;
+}
+
+int prefix_rank(const std::string& prefix) { return prefix == "train" ? 0 : (prefix == "t10k" || prefix == "test") ? 1 : 2; }
+
+class IdxSource final : public Source {
+ public:
+  explicit IdxSource(const fs::path& in) {
+    layout_ = Layout::idx;
+    std::vector<std::pair<IdxName, fs::path>> found;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(in, ec))
+      if (auto n = parse_idx_name(e.path().filename().string())) found.emplace_back(*n, e.path());
+    if (ec) throw std::runtime_error("cannot list '" + in.string() + "': " + ec.message());
+    if (found.empty())
+      throw std::runtime_error("no IDX image files (*-images-idx3-ubyte[.gz]) in '" + in.string() + "'");
+    std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
+      return std::pair(prefix_rank(a.first.prefix), a.first.prefix) < std::pair(prefix_rank(b.first.prefix), b.first.prefix);
+    });
+    bool all_labels = true, all_known = true;
+    std::vector<std::vector<int64_t>> labels;
+    for (const auto& [name, path] : found) {
+      files_.push_back(load_images(path));
+      const fs::path lp = path.parent_path() / name.labels;
+      std::error_code le;
+      if (fs::exists(lp, le)) labels.push_back(load_labels(lp, files_.back().count));
+      else {
+        all_labels = false;
+        warnings_.push_back("no label file '" + lp.string() + "' for '" + path.string() + "': the cache has no labels");
+      }
+      all_known = all_known && prefix_rank(name.prefix) < 2;
+    }
+    std::string desc;
+    for (size_t f = 0; f < files_.size(); ++f) {
+      const IdxFile& x = files_[f];
+      const uint8_t part = prefix_rank(found[f].first.prefix) == 0 ? 0 : 2;
+      for (int64_t i = 0; i < x.count; ++i) {
+        names_.push_back(x.file + "[" + std::to_string(i) + "]");
+        where_.emplace_back(static_cast<uint32_t>(f), static_cast<uint32_t>(i));
+        if (all_known) partition_.push_back(part);
+        if (all_labels) labels_.push_back(labels[f][static_cast<size_t>(i)]);
+      }
+      desc += (f ? ", " : "") + x.file + " (" + std::to_string(x.count) + " " + std::to_string(x.cols) + "x" +
+              std::to_string(x.rows) + (all_known ? (part == 0 ? ", train" : ", test") : "") + ")";
+    }
+    if (names_.empty()) throw std::runtime_error("the IDX files in '" + in.string() + "' hold no images");
+    description_ = "IDX files in '" + in.string() + "': " + desc;
+  }
+
+  void read(int64_t i, SourceItem& item) const override {
+    const auto [f, k] = where_[static_cast<size_t>(i)];
+    const IdxFile& x = files_[f];
+    const size_t bytes = size_t(x.rows) * size_t(x.cols);
+    const uint8_t* p = x.data.data() + x.offset + size_t(k) * bytes;
+    item.pixels = true;
+    item.width = x.cols;
+    item.height = x.rows;
+    item.channels = 1;
+    item.bytes.assign(p, p + bytes);
+  }
+
+ private:
+  std::vector<IdxFile> files_;
+  std::vector<std::pair<uint32_t, uint32_t>> where_;  // sample -> (file, image in file)
+};
+
+}  // namespace
+
+std::unique_ptr<Source> open_idx_source(const fs::path& input) { return std::make_unique<IdxSource>(input); }
+
+}  // namespace pipeline

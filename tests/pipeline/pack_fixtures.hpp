@@ -1,0 +1,109 @@
+// Test fixtures for the pack/cache/loader tests: CelebA-like samples made at test time by
+// ../shared/tools/make_celeba_like.py (real photographs), tiny IDX files, and small file helpers.
+#pragma once
+#include "support/run.hpp"
+
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace packtest {
+
+namespace fs = std::filesystem;
+
+inline const std::string kPython = "/usr/bin/python3";
+
+inline fs::path make_celeba_like_script() {
+  return fs::path(DCGAN_SOURCE_DIR).parent_path() / "shared" / "tools" / "make_celeba_like.py";
+}
+
+// True when /usr/bin/python3 can import the given modules (e.g. "PIL, numpy").
+inline bool python_has(const std::string& modules) {
+  return testsupport::run(kPython + " -c 'import " + modules + "'").status == 0;
+}
+
+// A CelebA-like sample of n images (seed 0), made once per build tree and shared by the tests that read it.
+// Returns an empty path when the generator or its packages are missing (the caller skips).
+inline fs::path celeba_like(int n, std::string* why = nullptr) {
+  const fs::path dir = fs::path(DCGAN_TEST_TMP) / ("celeba_like_" + std::to_string(n));
+  if (fs::exists(dir / "list_eval_partition.txt")) return dir;
+  if (!fs::exists(make_celeba_like_script())) {
+    if (why) *why = "no " + make_celeba_like_script().string();
+    return {};
+  }
+  // Built in a private directory and renamed into place, so that concurrent test processes never see half of it.
+  const fs::path tmp = fs::path(DCGAN_TEST_TMP) / ("celeba_like_" + std::to_string(n) + ".tmp" + std::to_string(::getpid()));
+  fs::create_directories(tmp.parent_path());
+  fs::remove_all(tmp);
+  const auto r = testsupport::run(kPython + " " + make_celeba_like_script().string() + " " + tmp.string() +
+                                  " --n " + std::to_string(n));
+  if (r.status != 0) {
+    if (why) *why = "make_celeba_like.py failed (needs python3-pil, python3-numpy, python3-skimage, mate-backgrounds): " + r.err;
+    fs::remove_all(tmp);
+    return {};
+  }
+  std::error_code ec;
+  fs::rename(tmp, dir, ec);
+  if (ec) fs::remove_all(tmp);  // another process won the race
+  return dir;
+}
+
+// The message of the exception f throws (fails the test when none is thrown).
+template <class F>
+inline std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "no exception";
+  return {};
+}
+
+inline void write_file(const fs::path& p, const std::string& bytes) {
+  fs::create_directories(p.parent_path());
+  std::ofstream f(p, std::ios::binary);
+  f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+inline std::string read_file(const fs::path& p) { return testsupport::slurp(p); }
+
+inline std::string be32(uint32_t v) {
+  return std::string{char(v >> 24), char((v >> 16) & 255), char((v >> 8) & 255), char(v & 255)};
+}
+
+// A deterministic test pattern for image k of an IDX file: pixel (y, x) = (k*37 + y*w + x*5) % 256.
+inline std::string idx_pixels(int k, int w, int h) {
+  std::string s(size_t(w) * size_t(h), '\0');
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) s[size_t(y) * w + x] = static_cast<char>((k * 37 + y * w + x * 5) % 256);
+  return s;
+}
+
+// Writes <prefix>-images-idx3-ubyte and <prefix>-labels-idx1-ubyte (gzipped when gz) with n w x h images;
+// label of image k = (k + label_offset) % 10.
+inline void write_idx(const fs::path& dir, const std::string& prefix, int n, int w, int h, bool gz, int label_offset = 0) {
+  std::string img = be32(0x803) + be32(n) + be32(h) + be32(w);
+  std::string lab = be32(0x801) + be32(n);
+  for (int k = 0; k < n; ++k) {
+    img += idx_pixels(k, w, h);
+    lab += static_cast<char>((k + label_offset) % 10);
+  }
+  fs::create_directories(dir);
+  auto put = [&](const std::string& name, const std::string& bytes) {
+    if (!gz) return write_file(dir / name, bytes);
+    gzFile f = gzopen((dir / (name + ".gz")).c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    ASSERT_EQ(gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size())), static_cast<int>(bytes.size()));
+    gzclose(f);
+  };
+  put(prefix + "-images-idx3-ubyte", img);
+  put(prefix + "-labels-idx1-ubyte", lab);
+}
+
+}  // namespace packtest
