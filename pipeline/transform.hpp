@@ -14,6 +14,8 @@
 #include <span>
 #include <stdexcept>
 
+#include "pipeline/rejected_input.hpp"
+
 namespace pipeline {
 
 enum class ResizeMode { fast, exact };
@@ -23,11 +25,6 @@ struct TransformOptions {
   int channels = 3;                   // 3: RGB as PIL convert('RGB'); 1: grayscale as PIL convert('L')
   ResizeMode mode = ResizeMode::fast; // exact: full-size decode, bit-identical to torchvision+PIL
   int64_t max_pixels = 50'000'000;    // refuse larger declared sizes (JPEG bombs) before allocating
-};
-
-// An input that cannot become a sample; what() is a reason a person can read ("truncated JPEG: ...").
-struct RejectedInput : std::runtime_error {
-  using std::runtime_error::runtime_error;
 };
 
 // The image container a byte buffer holds, detected from its signature (never from a file name).

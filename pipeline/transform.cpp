@@ -1,0 +1,321 @@
+// Transform: decode (JPEG/PNG) -> colour conversion as PIL convert() -> Pillow resize fused with the centre crop
+// -> one pass to CHW uint8 or normalised float (see transform.hpp for the torchvision semantics).
+#include "pipeline/transform.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "pipeline/jpeg.hpp"
+#include "pipeline/png.hpp"
+#include "pipeline/resample.hpp"
+
+namespace pipeline {
+namespace {
+
+constexpr int kMaxSize = 4096;
+constexpr size_t kMaxPlans = 8;  // distinct input sizes remembered per Transform (CelebA has one)
+
+// torchvision 0.14 _compute_resized_output_size: the shorter side becomes S, the longer
+// int(S * long / short) in Python floats (an exact integer product, then a correctly rounded division).
+std::pair<int, int> resized_size(int w, int h, int S) {
+  if (w <= h) return {S, static_cast<int>(static_cast<double>(int64_t{S} * h) / w)};
+  return {static_cast<int>(static_cast<double>(int64_t{S} * w) / h), S};
+}
+
+// torchvision center_crop: int(round((full - S) / 2.0)), where Python's round() sends halves to even.
+int crop_offset(int full, int S) {
+  const int d = full - S, q = d / 2;
+  if (d % 2 == 0) return q;
+  return q % 2 == 0 ? q : q + 1;
+}
+
+// PIL convert('L') from RGB(A): ITU-R 601-2 luma in Pillow's 16-bit fixed point (Convert.c, L24).
+inline uint8_t luma(const uint8_t* p) {
+  return static_cast<uint8_t>((p[0] * 19595 + p[1] * 38470 + p[2] * 7471 + 0x8000) >> 16);
+}
+
+// Pillow's MULDIV255: a * b / 255, rounded, in integers.
+inline int muldiv255(int a, int b) {
+  const int t = a * b + 128;
+  return ((t >> 8) + t) >> 8;
+}
+
+// PIL reads CMYK JPEGs with rawmode "CMYK;I" (Adobe's inverted samples), then convert('RGB') is cmyk2rgb:
+// with c = 255 - raw, nk = 255 - k: out = clip(nk - c * nk / 255).
+inline void cmyk_inverted_to_rgb(const uint8_t* raw, uint8_t* rgb) {
+  const int nk = 255 - (255 - raw[3]);
+  for (int i = 0; i < 3; ++i) {
+    const int v = nk - muldiv255(255 - raw[i], nk);
+    rgb[i] = static_cast<uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v);
+  }
+}
+
+bool starts_with_ci(std::span<const uint8_t> b, size_t at, const char* lit) {
+  const size_t n = std::strlen(lit);
+  if (b.size() - at < n) return false;
+  for (size_t i = 0; i < n; ++i)
+    if (std::tolower(b[at + i]) != lit[i]) return false;
+  return true;
+}
+
+// A reason for bytes that are neither JPEG nor PNG.
+std::string describe_non_image(std::span<const uint8_t> b) {
+  if (b.empty()) return "empty file (0 bytes), not an image";
+  size_t i = 0;
+  if (b.size() >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF) i = 3;  // UTF-8 byte-order mark
+  while (i < b.size() && i < 512 && std::isspace(b[i])) ++i;
+  if (starts_with_ci(b, i, "<!doctype html") || starts_with_ci(b, i, "<html") || starts_with_ci(b, i, "<head") ||
+      starts_with_ci(b, i, "<!--"))
+    return "an HTML page, not an image (a failed download saved under an image name, e.g. a Google Drive quota page)";
+  std::string hex;
+  char buf[8];
+  for (size_t k = 0; k < std::min<size_t>(4, b.size()); ++k) {
+    std::snprintf(buf, sizeof buf, "%s%02x", k ? " " : "", b[k]);
+    hex += buf;
+  }
+  return "not a JPEG or PNG image (" + std::to_string(b.size()) + " bytes starting with " + hex + ")";
+}
+
+[[noreturn]] void reject_too_large(const char* what, int64_t w, int64_t h, int64_t max_pixels) {
+  throw RejectedInput(std::string(what) + " declares " + std::to_string(w) + "x" + std::to_string(h) + " = " +
+                      std::to_string(w * h) + " pixels, more than --max-pixels " + std::to_string(max_pixels) +
+                      " (refused before decoding: a decompression bomb or an unexpected huge image)");
+}
+
+}  // namespace
+
+ImageFormat detect_format(std::span<const uint8_t> bytes) {
+  if (bytes.size() >= 2 && bytes[0] == 0xFF && bytes[1] == 0xD8) return ImageFormat::jpeg;
+  if (is_png(bytes)) return ImageFormat::png;
+  return ImageFormat::unknown;
+}
+
+ImageHeader probe_header(std::span<const uint8_t> bytes) {
+  switch (detect_format(bytes)) {
+    case ImageFormat::jpeg: {
+      thread_local JpegDecoder decoder;
+      const JpegHeader h = decoder.header(bytes);
+      return {ImageFormat::jpeg, h.width, h.height};
+    }
+    case ImageFormat::png: {
+      const PngHeader h = png_header(bytes);
+      return {ImageFormat::png, h.width, h.height};
+    }
+    case ImageFormat::unknown: break;
+  }
+  throw RejectedInput(describe_non_image(bytes));
+}
+
+struct Transform::Impl {
+  // What the resampler reads: bpp bytes per pixel, of which the first `channels` are the image.
+  struct Source {
+    const uint8_t* data = nullptr;
+    size_t stride = 0;
+    int bpp = 0, channels = 0;
+    int orig_w = 0, orig_h = 0;  // the size torchvision sees (before any DCT scaling)
+    JpegScale scale;             // data holds scale.apply(orig) pixels per axis
+  };
+  struct PlanKey {
+    int orig_w, orig_h, bpp, channels;
+    JpegScale scale;
+    bool operator==(const PlanKey&) const = default;
+  };
+  struct Plan {
+    PlanKey key;
+    Resampler resampler;
+  };
+
+  TransformOptions opt;
+  JpegDecoder jpeg;
+  std::vector<uint8_t> decoded;    // [h, w, bpp] decoder output
+  std::vector<uint8_t> converted;  // [h, w, 1|3] after a colour conversion (CMYK, or RGB -> L)
+  std::vector<uint8_t> scratch;    // the resampler's 8-bit intermediate rows
+  std::vector<uint8_t> resized;    // [S, S, channels] interleaved, cropped resize output
+  std::vector<std::unique_ptr<Plan>> plans;  // most recently used first
+  float lut[256] = {};
+  float lut_mean = 0, lut_std = 0;
+  bool lut_valid = false;
+
+  explicit Impl(const TransformOptions& o) : opt(o) {}
+
+  const Resampler& plan(const PlanKey& key) {
+    for (size_t i = 0; i < plans.size(); ++i)
+      if (plans[i]->key == key) {
+        if (i) std::rotate(plans.begin(), plans.begin() + i, plans.begin() + i + 1);
+        return plans.front()->resampler;
+      }
+    const int S = opt.size;
+    const auto [rw, rh] = resized_size(key.orig_w, key.orig_h, S);
+    ResampleSpec s;
+    s.in_w = key.scale.apply(key.orig_w);
+    s.in_h = key.scale.apply(key.orig_h);
+    // The box is the original image's extent in decoded pixels: fractional when a DCT-scaled size rounded up.
+    s.box_w = static_cast<float>(static_cast<double>(key.orig_w) * key.scale.num / key.scale.den);
+    s.box_h = static_cast<float>(static_cast<double>(key.orig_h) * key.scale.num / key.scale.den);
+    s.resized_w = rw;
+    s.resized_h = rh;
+    s.left = crop_offset(rw, S);
+    s.top = crop_offset(rh, S);
+    s.out_w = S;
+    s.out_h = S;
+    s.bpp = key.bpp;
+    s.channels = key.channels;
+    if (plans.size() == kMaxPlans) plans.pop_back();
+    plans.insert(plans.begin(), std::make_unique<Plan>(Plan{key, Resampler(s)}));
+    return plans.front()->resampler;
+  }
+
+  // Interleaved pixels with `n` channels (1 L, 2 LA, 3 RGB, 4 RGBA) -> the Source PIL's convert() implies.
+  Source from_pixels(const uint8_t* px, int w, int h, int n, JpegScale scale, int orig_w, int orig_h) {
+    Source s{px, static_cast<size_t>(w) * n, n, 0, orig_w, orig_h, scale};
+    if (n <= 2) {
+      s.channels = 1;  // L or LA: grey is replicated to RGB after resizing (resizing commutes with it)
+    } else if (opt.channels == 3) {
+      s.channels = 3;  // RGB, or RGBA whose alpha convert('RGB') drops unblended
+    } else {
+      converted.resize(static_cast<size_t>(w) * h);
+      const size_t npx = static_cast<size_t>(w) * h;
+      for (size_t i = 0; i < npx; ++i) converted[i] = luma(px + i * n);
+      s = Source{converted.data(), static_cast<size_t>(w), 1, 1, orig_w, orig_h, scale};
+    }
+    return s;
+  }
+
+  Source decode_jpeg(std::span<const uint8_t> bytes) {
+    const JpegHeader hd = jpeg.header(bytes);
+    if (int64_t{hd.width} * hd.height > opt.max_pixels) reject_too_large("JPEG", hd.width, hd.height, opt.max_pixels);
+    const auto [rw, rh] = resized_size(hd.width, hd.height, opt.size);
+    const JpegScale scale =
+        opt.mode == ResizeMode::fast ? choose_jpeg_scale(hd.width, hd.height, rw, rh) : JpegScale{1, 1};
+    const int w = scale.apply(hd.width), h = scale.apply(hd.height);
+    const JpegPixels fmt = hd.color == JpegColor::gray  ? JpegPixels::gray
+                           : hd.color == JpegColor::cmyk ? JpegPixels::cmyk
+                                                         : JpegPixels::rgb;
+    const int bpp = bytes_per_pixel(fmt);
+    decoded.resize(static_cast<size_t>(w) * h * bpp);
+    jpeg.decode(bytes, scale, fmt, decoded.data(), w * bpp);
+    if (fmt != JpegPixels::cmyk) return from_pixels(decoded.data(), w, h, bpp, scale, hd.width, hd.height);
+    // CMYK -> RGB as PIL does, written over the decode buffer (3 bytes out per 4 in, front to back).
+    const size_t npx = static_cast<size_t>(w) * h;
+    for (size_t i = 0; i < npx; ++i) {
+      uint8_t rgb[3];
+      cmyk_inverted_to_rgb(decoded.data() + 4 * i, rgb);
+      std::memcpy(decoded.data() + 3 * i, rgb, 3);
+    }
+    return from_pixels(decoded.data(), w, h, 3, scale, hd.width, hd.height);
+  }
+
+  Source decode(std::span<const uint8_t> bytes) {
+    switch (detect_format(bytes)) {
+      case ImageFormat::jpeg: return decode_jpeg(bytes);
+      case ImageFormat::png: {
+        const PngImage im = decode_png(bytes, opt.max_pixels, decoded);
+        return from_pixels(decoded.data(), im.width, im.height, im.channels, {1, 1}, im.width, im.height);
+      }
+      case ImageFormat::unknown: break;
+    }
+    throw RejectedInput(describe_non_image(bytes));
+  }
+
+  // Resize + crop into `resized`; returns the channels it holds (1 or 3).
+  int resample(const Source& s) {
+    const Resampler& r = plan(PlanKey{s.orig_w, s.orig_h, s.bpp, s.channels, s.scale});
+    const size_t row = static_cast<size_t>(opt.size) * s.channels;
+    resized.resize(row * opt.size);
+    r.run(s.data, s.stride, resized.data(), row, scratch);
+    return s.channels;
+  }
+
+  // The fused output pass: interleaved [S, S, k] -> planar [C, S, S], through f (identity or the normalise LUT).
+  // k == 1 with C == 3 is grey replicated to RGB, as PIL's convert('RGB') of an "L" image.
+  template <class T, class F>
+  void emit(int k, T* dst, F f) const {
+    const int S = opt.size, C = opt.channels;
+    const size_t plane = static_cast<size_t>(S) * S;
+    const uint8_t* in = resized.data();
+    if (k == 1) {
+      for (size_t i = 0; i < plane; ++i) {
+        const T v = f(in[i]);
+        for (int c = 0; c < C; ++c) dst[c * plane + i] = v;
+      }
+      return;
+    }
+    for (size_t i = 0; i < plane; ++i) {
+      dst[i] = f(in[3 * i]);
+      dst[plane + i] = f(in[3 * i + 1]);
+      dst[2 * plane + i] = f(in[3 * i + 2]);
+    }
+  }
+
+  // ToTensor + Normalize in float32 as torchvision computes them: (u / 255 - mean) / std, one rounding per op.
+  const float* normalise_lut(float mean, float std) {
+    if (std == 0.0f) throw std::invalid_argument("normalize: std must not be 0 (division by zero)");
+    if (!lut_valid || mean != lut_mean || std != lut_std) {
+      for (int u = 0; u < 256; ++u) lut[u] = (static_cast<float>(u) / 255.0f - mean) / std;
+      lut_mean = mean;
+      lut_std = std;
+      lut_valid = true;
+    }
+    return lut;
+  }
+
+  Source from_caller_pixels(const uint8_t* src, int w, int h, int n) {
+    if (!src) throw std::invalid_argument("Transform::pixels: null source");
+    if (w <= 0 || h <= 0) throw std::invalid_argument("Transform::pixels: empty image " + std::to_string(w) + "x" +
+                                                      std::to_string(h));
+    if (n < 1 || n > 4)
+      throw std::invalid_argument("Transform::pixels: src_channels must be 1, 2, 3 or 4, got " + std::to_string(n));
+    if (int64_t{w} * h > opt.max_pixels) reject_too_large("image", w, h, opt.max_pixels);
+    return from_pixels(src, w, h, n, {1, 1}, w, h);
+  }
+};
+
+Transform::Transform(const TransformOptions& o) {
+  if (o.size < 1 || o.size > kMaxSize)
+    throw std::invalid_argument("--size must be between 1 and " + std::to_string(kMaxSize) + ", got " +
+                                std::to_string(o.size));
+  if (o.channels != 1 && o.channels != 3)
+    throw std::invalid_argument("--channels must be 1 (grayscale) or 3 (RGB), got " + std::to_string(o.channels));
+  if (o.max_pixels <= 0)
+    throw std::invalid_argument("--max-pixels must be positive, got " + std::to_string(o.max_pixels));
+  impl_ = std::make_unique<Impl>(o);
+}
+
+Transform::~Transform() = default;
+Transform::Transform(Transform&&) noexcept = default;
+Transform& Transform::operator=(Transform&&) noexcept = default;
+
+const TransformOptions& Transform::options() const { return impl_->opt; }
+
+size_t Transform::output_elems() const {
+  return static_cast<size_t>(impl_->opt.channels) * impl_->opt.size * impl_->opt.size;
+}
+
+void Transform::encoded(std::span<const uint8_t> bytes, uint8_t* dst) {
+  const int k = impl_->resample(impl_->decode(bytes));
+  impl_->emit(k, dst, [](uint8_t u) { return u; });
+}
+
+void Transform::encoded(std::span<const uint8_t> bytes, float* dst, float mean, float std) {
+  const float* lut = impl_->normalise_lut(mean, std);
+  const int k = impl_->resample(impl_->decode(bytes));
+  impl_->emit(k, dst, [lut](uint8_t u) { return lut[u]; });
+}
+
+void Transform::pixels(const uint8_t* src, int w, int h, int src_channels, uint8_t* dst) {
+  const int k = impl_->resample(impl_->from_caller_pixels(src, w, h, src_channels));
+  impl_->emit(k, dst, [](uint8_t u) { return u; });
+}
+
+void Transform::pixels(const uint8_t* src, int w, int h, int src_channels, float* dst, float mean, float std) {
+  const float* lut = impl_->normalise_lut(mean, std);
+  const int k = impl_->resample(impl_->from_caller_pixels(src, w, h, src_channels));
+  impl_->emit(k, dst, [lut](uint8_t u) { return lut[u]; });
+}
+
+}  // namespace pipeline
