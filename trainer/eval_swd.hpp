@@ -1,0 +1,74 @@
+// Sliced Wasserstein Distance between two image sets, as in Karras et al. 2018 (ProGAN, "Progressive Growing of
+// GANs", section 5 and their metrics/sliced_wasserstein.py): Laplacian-pyramid patch statistics.
+//
+// Per pyramid level (64, 32, 16 for 64x64 images): 128 random 7x7 patches per image are the descriptors
+// (C*7*7 numbers each); every channel is normalized to zero mean and unit std over all descriptors of its set;
+// the descriptors of both sets are projected on 512 random unit directions, and the distance for the level is the
+// mean over directions of the 1-D Wasserstein-1 distance between the two sets' projections (sorted and matched).
+// Reported x 1e3 like the paper. Lower is better; a set against itself gives 0 when the same patches are drawn
+// and a small sampling floor otherwise.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace trainer {
+
+struct SwdOptions {
+  int patches_per_image = 128;  // ProGAN nhoods_per_image
+  int patch_size = 7;           // ProGAN nhood_size (odd)
+  int projections = 512;        // ProGAN dir_repeats (4) x dirs_per_repeat (128)
+  int levels = 3;               // pyramid levels: 64, 32, 16 at 64x64 (ProGAN: every resolution >= 16)
+  uint64_t seed = 0;            // patch positions and directions; the same seed gives the same draws
+};
+
+struct SwdResult {
+  std::vector<double> per_level;  // SWD x 1e3, finest level first
+  double average = 0;             // mean of per_level
+  std::vector<int> level_sizes;   // image height at each level: 64, 32, 16
+};
+
+// a: [na, c, h, w], b: [nb, c, h, w] floats (the trainer passes [-1, 1]; the metric is invariant to an affine
+// change of the value range, since each channel is normalized per set). h and w must be divisible by
+// 2^(levels-1) and the smallest level must hold a patch. na != nb is allowed: the 1-D distance is then the exact
+// W1 between the two empirical distributions (integral of |quantile_a - quantile_b|), which equals ProGAN's
+// mean |sorted_a - sorted_b| when the sizes are equal. Runs in parallel on TBB. Throws std::invalid_argument.
+SwdResult sliced_wasserstein(const float* a, int na, const float* b, int nb, int c, int h, int w,
+                             const SwdOptions& opt = {});
+
+// ---- the pieces, exposed for the tests and the NumPy cross-check (tests/golden/make_eval_golden.py) ----------
+namespace swd_detail {
+
+// ProGAN's generate_laplacian_pyramid: level 0 is the input minus pyr_up(pyr_down(input)), ..., the last level
+// is the low-pass residual. pyr_down convolves with the 5x5 binomial filter [1,4,6,4,1]^2/256 (mirror borders,
+// scipy.ndimage mode 'mirror' = OpenCV BORDER_REFLECT_101) and keeps even rows/columns; pyr_up puts the values
+// on even positions of a zero image twice the size and convolves with 4x that filter. Level l is
+// [n, c, h >> l, w >> l].
+std::vector<std::vector<float>> laplacian_pyramid(const float* images, int n, int c, int h, int w, int levels);
+
+// The random choices of one SWD evaluation.
+struct SwdDraws {
+  // Per level: top-left corners of the patches, [n * patches_per_image][2] as (y, x), image i owning rows
+  // [i * patches_per_image, (i + 1) * patches_per_image). Each coordinate is uniform in [0, size - patch_size].
+  std::vector<std::vector<int32_t>> corners_a, corners_b;
+  // Per level: [projections][c * patch * patch] unit vectors; component order (channel, dy, dx), as ProGAN's
+  // desc.reshape(N, -1) of [N, C, p, p] patches.
+  std::vector<std::vector<float>> directions;
+};
+
+// The draws that sliced_wasserstein makes for these sizes and options (a function of opt.seed only).
+SwdDraws draw(int na, int nb, int c, int h, int w, const SwdOptions& opt);
+
+// sliced_wasserstein with given draws (shapes checked against the options; throws std::invalid_argument).
+SwdResult sliced_wasserstein_with(const float* a, int na, const float* b, int nb, int c, int h, int w,
+                                  const SwdOptions& opt, const SwdDraws& draws);
+
+// Exact W1 between the empirical distributions of sorted arrays a[0..m) and b[0..n).
+double wasserstein1_sorted(const float* a, std::size_t m, const float* b, std::size_t n);
+
+// Sorts n floats ascending (LSD radix sort on order-preserving 32-bit keys, 3 passes of 11/11/10 bits). `scratch`
+// holds n floats. Returns the buffer that holds the result (data or scratch). NaN sorts after +inf.
+float* radix_sort(float* data, float* scratch, std::size_t n);
+
+}  // namespace swd_detail
+}  // namespace trainer
