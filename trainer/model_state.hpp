@@ -1,0 +1,29 @@
+// Copies between the nn model and host state_dict tensors (checkpoints, weights files), and tensor norms.
+#pragma once
+#include "nn/dcgan.hpp"
+#include "trainer/checkpoint.hpp"
+
+#include <vector>
+
+namespace trainer {
+
+enum class Net { generator, discriminator };
+enum class Which { value, grad };
+
+// The network's state_dict: parameters, running statistics and num_batches_tracked, in PyTorch layouts.
+NetworkState capture_network(nn::Dcgan& model, Net net);
+// Writes a state_dict back into the model. Tensors are matched by name; call check_shapes first.
+void restore_network(nn::Dcgan& model, Net net, const NetworkState& state);
+
+// torch.optim.Adam's state of one network (step count and both moments per parameter).
+AdamState capture_adam(nn::Dcgan& model, Net net);
+void restore_adam(nn::Dcgan& model, Net net, const AdamState& state);
+
+// Sum of squares of each parameter's value or gradient (double accumulation), in the order given.
+std::vector<double> squared_norms(nn::Context& ctx, const std::vector<nn::Param*>& params, Which which);
+
+// The model configuration a checkpoint's generator and discriminator tensors imply (nz, ngf, ndf, nc).
+// Throws naming the file when a tensor the DCGAN needs is absent or of an unexpected rank.
+nn::DcganConfig config_from_state(const NetworkState& g, const NetworkState& d, const std::string& file);
+
+}  // namespace trainer
