@@ -1,9 +1,13 @@
 // Named tensors of the model as PyTorch's state_dict names them: learnable Params, BatchNorm Buffers and counters.
 #pragma once
+#include "nn/context.hpp"
+#include "nn/memory.hpp"
+
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace nn {
@@ -35,5 +39,21 @@ struct BatchCount {
   std::string name;
   int64_t value = 0;
 };
+
+// A Param whose value and grad (zeroed) are allocated in `d`: a descriptor of the same bytes as PyTorch's plain
+// layout of `shape` (e.g. oneDNN dims {OC,IC,KH,KW} in iohw order for a ConvTranspose2d [in,out,kH,kW]).
+inline Param make_param(const Context& ctx, std::string name, std::vector<int64_t> shape, const dnnl::memory::desc& d) {
+  Param p{std::move(name), std::move(shape), make_memory(ctx, d), make_memory(ctx, d)};
+  fill(ctx, p.value, 0.f);
+  fill(ctx, p.grad, 0.f);
+  return p;
+}
+
+// A Buffer [n] f32 set to `value` (running_mean 0, running_var 1 as PyTorch initializes them).
+inline Buffer make_buffer(const Context& ctx, std::string name, int64_t n, float value) {
+  Buffer b{std::move(name), {n}, make_memory(ctx, plain_desc({n}))};
+  fill(ctx, b.value, value);
+  return b;
+}
 
 }  // namespace nn

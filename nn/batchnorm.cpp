@@ -1,0 +1,117 @@
+// BatchNorm2d as PyTorch trains and evaluates it, on oneDNN's batch_normalization primitives; forward and backward.
+#include "nn/batchnorm.hpp"
+
+#include "nn/primitive.hpp"
+
+#include <stdexcept>
+#include <string>
+
+namespace nn {
+
+namespace {
+
+dnnl::memory::desc arg_desc(const dnnl::primitive_desc_base& pd, int arg) {
+  return pd.query_md(dnnl::query::exec_arg_md, arg);
+}
+
+void expect_desc(const dnnl::memory& m, const dnnl::memory::desc& want, const std::string& what) {
+  if (m.get_desc() != want)
+    throw std::logic_error("nn::BatchNorm: " + what + " is not the f32 [C] tensor oneDNN expects");
+}
+
+}  // namespace
+
+BatchNorm::BatchNorm(Context& ctx, const BatchNormTensors& t, const dnnl::memory& src, const dnnl::memory& diff_src,
+                     const Options& opt)
+    : ctx_(ctx), t_(t), opt_(opt), src_(src) {
+  using namespace dnnl;
+  const memory::desc src_md = src.get_desc();  // [N,C,H,W]: the convolution's layout and data type
+  const memory::dims d = src_md.dims();
+  reduced_ = d[0] * d[2] * d[3];
+
+  auto flags = normalization_flags::use_scale | normalization_flags::use_shift;
+  if (opt.fuse_relu) flags |= normalization_flags::fuse_norm_relu;
+  if (!opt.training) flags |= normalization_flags::use_global_stats;
+
+  // ---- forward ----
+  auto fwd_pd = batch_normalization_forward::primitive_desc(
+      batch_normalization_forward::desc(opt.training ? prop_kind::forward_training : prop_kind::forward_inference,
+                                        src_md, opt.eps, flags),
+      ctx.engine);
+  dst_ = make_memory(ctx, fwd_pd.dst_desc());  // [N,C,H,W]
+  expect_desc(t.weight.value, arg_desc(fwd_pd, DNNL_ARG_SCALE), t.weight.name);
+  expect_desc(t.bias.value, arg_desc(fwd_pd, DNNL_ARG_SHIFT), t.bias.name);
+  fwd_args_ = {{DNNL_ARG_SRC, src_}, {DNNL_ARG_DST, dst_}, {DNNL_ARG_SCALE, t.weight.value},
+               {DNNL_ARG_SHIFT, t.bias.value}};
+  if (opt.training) {
+    mean_ = make_memory(ctx, fwd_pd.mean_desc());          // [C] f32, output
+    variance_ = make_memory(ctx, fwd_pd.variance_desc());  // [C] f32, output (biased)
+    fwd_args_[DNNL_ARG_MEAN] = mean_;
+    fwd_args_[DNNL_ARG_VARIANCE] = variance_;
+    if (opt.fuse_relu) {
+      workspace_ = make_memory(ctx, fwd_pd.workspace_desc());  // ReLU mask for backward
+      fwd_args_[DNNL_ARG_WORKSPACE] = workspace_;
+    }
+  } else {
+    expect_desc(t.running_mean.value, fwd_pd.mean_desc(), t.running_mean.name);
+    expect_desc(t.running_var.value, fwd_pd.variance_desc(), t.running_var.name);
+    fwd_args_[DNNL_ARG_MEAN] = t.running_mean.value;  // inputs under use_global_stats
+    fwd_args_[DNNL_ARG_VARIANCE] = t.running_var.value;
+  }
+  fwd_ = make_primitive<batch_normalization_forward>(fwd_pd);
+  if (!opt.training) return;
+
+  // ---- backward: diff_src and diff_dst share one buffer (oneDNN batch normalization supports in-place) ----
+  // One prop_kind::backward primitive serves both uses: oneDNN 2.6 has no backward_data with a scale, and the
+  // per-channel sums that make d gamma and d beta are the ones d src needs anyway.
+  const memory::desc diff_md = diff_src.get_desc();  // the producer's diff_dst layout
+  auto bwd_pd = batch_normalization_backward::primitive_desc(
+      batch_normalization_backward::desc(prop_kind::backward, diff_md, src_md, opt.eps, flags), ctx.engine, fwd_pd);
+  diff_src_ = relayout_to(ctx, bwd_pd.diff_src_desc(), diff_src);
+  diff_dst_ = bwd_pd.diff_dst_desc() == diff_src_.mem.get_desc() ? diff_src_.mem : make_memory(ctx, bwd_pd.diff_dst_desc());
+  diff_scale_ = GradientOut(ctx, arg_desc(bwd_pd, DNNL_ARG_DIFF_SCALE), t.weight.grad);  // [C] f32
+  diff_shift_ = GradientOut(ctx, arg_desc(bwd_pd, DNNL_ARG_DIFF_SHIFT), t.bias.grad);    // [C] f32
+  // oneDNN 2.6 checks that SHIFT is passed to a use_shift backward although d src does not depend on it.
+  bwd_args_ = {{DNNL_ARG_SRC, src_},           {DNNL_ARG_MEAN, mean_},
+               {DNNL_ARG_VARIANCE, variance_}, {DNNL_ARG_SCALE, t.weight.value}, {DNNL_ARG_SHIFT, t.bias.value},
+               {DNNL_ARG_DIFF_DST, diff_dst_}, {DNNL_ARG_DIFF_SRC, diff_src_.mem},
+               {DNNL_ARG_DIFF_SCALE, diff_scale_.computed()}, {DNNL_ARG_DIFF_SHIFT, diff_shift_.computed()}};
+  if (opt.fuse_relu) bwd_args_[DNNL_ARG_WORKSPACE] = workspace_;
+  bwd_ = make_primitive<batch_normalization_backward>(bwd_pd);
+}
+
+void BatchNorm::forward() {
+  fwd_->execute(ctx_.stream, fwd_args_);
+  if (opt_.training) update_running_stats();
+}
+
+void BatchNorm::update_running_stats() {
+  // torch.nn.functional.batch_norm (CPU, 1.13): running = momentum * batch + (1 - momentum) * running, in double,
+  // with the unbiased variance var * n / (n - 1) of the n = N*H*W values per channel.
+  wait(ctx_);
+  HostView<const float> mean(mean_), var(variance_);
+  HostView<float> rm(t_.running_mean.value), rv(t_.running_var.value);
+  const double m = opt_.momentum, n = static_cast<double>(reduced_);
+  const double unbias = reduced_ > 1 ? n / (n - 1) : 1.0;
+  for (size_t c = 0, C = rm.size(); c < C; ++c) {
+    rm[c] = static_cast<float>(m * mean[c] + (1 - m) * rm[c]);
+    rv[c] = static_cast<float>(m * (var[c] * unbias) + (1 - m) * rv[c]);
+  }
+  ++t_.num_batches_tracked.value;
+}
+
+void BatchNorm::backward(bool accumulate) {
+  if (!bwd_) throw std::logic_error("nn::BatchNorm::backward on a layer built for inference");
+  bwd_->execute(ctx_.stream, bwd_args_);
+  diff_src_.execute(ctx_.stream);
+  diff_scale_.deliver(ctx_.stream, accumulate);
+  diff_shift_.deliver(ctx_.stream, accumulate);
+}
+
+void BatchNorm::backward_data() {
+  if (!bwd_) throw std::logic_error("nn::BatchNorm::backward_data on a layer built for inference");
+  bwd_->execute(ctx_.stream, bwd_args_);
+  diff_src_.execute(ctx_.stream);
+}
+
+}  // namespace nn
