@@ -6,6 +6,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace pipeline {
@@ -70,8 +71,11 @@ JpegHeader JpegDecoder::header(std::span<const uint8_t> bytes) {
     const std::string m = tj_message(h);
     throw RejectedInput((means_truncated(m) ? "truncated JPEG (header cut short): " : "corrupt JPEG header: ") + m);
   }
-  if (w <= 0 || ht <= 0) throw RejectedInput("corrupt JPEG header: image size " + std::to_string(w) + "x" +
-                                             std::to_string(ht));
+  // With the data cut before the frame header, libjpeg meets its own inserted end-of-image and reports a
+  // stream of tables only, without an image.
+  if (w <= 0 || ht <= 0)
+    throw RejectedInput("truncated or corrupt JPEG: no image frame in the " + std::to_string(bytes.size()) +
+                        " bytes of the file");
   JpegHeader hd;
   hd.width = w;
   hd.height = ht;
@@ -105,7 +109,8 @@ void JpegDecoder::decode(std::span<const uint8_t> bytes, JpegScale scale, JpegPi
     // harmless (common in camera files); anything else means the entropy-coded data is damaged.
     if (contains(m, "extraneous bytes")) return;
     if (means_truncated(m)) throw RejectedInput("truncated JPEG: " + m);
-    throw RejectedInput("corrupt JPEG data: " + m);
+    static constexpr std::string_view kPrefix = "Corrupt JPEG data: ";  // libjpeg's own wording of most of them
+    throw RejectedInput("corrupt JPEG data: " + (m.starts_with(kPrefix) ? m.substr(kPrefix.size()) : m));
   }
   if (means_truncated(m)) throw RejectedInput("truncated JPEG: " + m);
   throw RejectedInput("corrupt JPEG: " + m);
