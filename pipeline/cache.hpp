@@ -4,6 +4,8 @@
 // constructor checks every shard listed in dataset.h5 (present, same size in bytes, format, version, count,
 // geometry) and refuses a damaged cache by the shard's name. verify_checksums() also re-reads the pixels.
 #pragma once
+#include "pipeline/cache_format.hpp"
+
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -18,10 +20,6 @@ enum class Partition { all, train, valid, test };  // CelebA list_eval_partition
 // "all|train|valid|test"; anything else throws std::invalid_argument naming --partition.
 Partition parse_partition(std::string_view);
 const char* partition_name(Partition);
-
-enum class Store { uint8, float16, float32 };  // element type of `images` (floats hold normalized values)
-Store parse_store(std::string_view);           // "uint8|float16|float32", else std::invalid_argument naming --store
-const char* store_name(Store);
 
 class Cache {  // an opened, verified cache (read-only, thread-compatible: concurrent read() calls are safe)
  public:

@@ -10,7 +10,25 @@
 #pragma once
 #include <cstdint>
 #include <cstdio>
+#include <stdexcept>
 #include <string>
+#include <string_view>
+
+namespace pipeline {
+
+enum class Store { uint8, float16, float32 };  // element type of `images` (floats hold normalized values)
+
+// "uint8|float16|float32", else std::invalid_argument naming --store.
+inline Store parse_store(std::string_view s) {
+  if (s == "uint8") return Store::uint8;
+  if (s == "float16") return Store::float16;
+  if (s == "float32") return Store::float32;
+  throw std::invalid_argument("--store '" + std::string(s) + "' is not one of uint8, float16, float32");
+}
+inline const char* store_name(Store s) { return s == Store::uint8 ? "uint8" : s == Store::float16 ? "float16" : "float32"; }
+inline size_t store_bytes(Store s) { return s == Store::uint8 ? 1 : s == Store::float16 ? 2 : 4; }
+
+}  // namespace pipeline
 
 namespace pipeline::cache_format {
 
@@ -54,6 +72,7 @@ inline constexpr const char* kAttrRule = "rule";          // the normalization r
 inline constexpr const char* kAttrSourceBegin = "source_begin";
 inline constexpr const char* kAttrSourceEnd = "source_end";
 inline constexpr const char* kAttrPackKey = "pack_key";
+inline constexpr const char* kAttrChecksum = "checksum";  // CRC-32 (zlib) of the shard's raw images bytes
 // dataset.h5 only
 inline constexpr const char* kAttrSourceCount = "source_count";  // inputs considered (packed + rejected)
 inline constexpr const char* kAttrRejectedCount = "rejected_count";
@@ -68,6 +87,7 @@ inline constexpr const char* kShardsBytes = "shards/bytes";        // shard file
 inline constexpr const char* kRejected = "rejected";
 inline constexpr const char* kRejectedFilename = "rejected/filename";
 inline constexpr const char* kRejectedReason = "rejected/reason";
+inline constexpr const char* kRejectedSource = "rejected/source";  // int64 source positions
 inline constexpr const char* kOptions = "options";            // group: one attribute per pack option
 
 inline constexpr int kCelebaAttributes = 40;

@@ -1,5 +1,6 @@
 // celeba-pack: reads CelebA (or an image folder, or IDX files) once and writes a sharded HDF5 training cache.
 #include "common/cli.hpp"
+#include "pipeline/pack.hpp"
 
 #include <iostream>
 #include <string>
@@ -50,6 +51,25 @@ int main(int argc, char** argv) {
     po::notify(vm);
     if (input.empty()) throw cli::UsageError("--input is required");
     if (output.empty()) throw cli::UsageError("--output is required");
-    throw std::runtime_error("the pack pipeline is not built yet (issue #3)");
+    pipeline::PackOptions o;
+    o.input = input;
+    o.output = output;
+    if (!layout.empty()) o.layout = pipeline::parse_layout(layout);
+    o.transform.size = size;
+    o.transform.channels = channels;
+    o.transform.mode = vm.count("exact") ? pipeline::ResizeMode::exact : pipeline::ResizeMode::fast;
+    o.transform.max_pixels = max_pixels;
+    o.store = pipeline::parse_store(store);
+    o.deflate_level = pipeline::parse_compression(compression);
+    o.shard_size = shard_size;
+    o.threads = threads;
+    o.fail_on_error = pipeline::parse_on_error(on_error);
+    o.limit = limit;
+    o.resume = vm.count("resume") > 0;
+    o.force = vm.count("force") > 0;
+    if (vm.count("quiet")) o.progress = pipeline::Progress::Mode::quiet;
+    const pipeline::PackSummary s = pipeline::pack(o);
+    std::cout << "celeba-pack: " << pipeline::format_summary(s, o) << std::endl;
+    return cli::kExitOk;
   });
 }
