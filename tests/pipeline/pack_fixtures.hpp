@@ -1,12 +1,18 @@
 // Test fixtures for the pack/cache/loader tests: CelebA-like samples made at test time by
 // ../shared/tools/make_celeba_like.py (real photographs), tiny IDX files, and small file helpers.
 #pragma once
+#include "pipeline/cache_h5.hpp"
+#include "pipeline/manifest.hpp"
+#include "pipeline/shard_writer.hpp"
 #include "support/run.hpp"
 
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -104,6 +110,82 @@ inline void write_idx(const fs::path& dir, const std::string& prefix, int n, int
   };
   put(prefix + "-images-idx3-ubyte", img);
   put(prefix + "-labels-idx1-ubyte", lab);
+}
+
+}  // namespace packtest
+
+// ---- synthetic caches written straight through ShardWriter + write_manifest (no decoding involved) ----------
+
+namespace packtest {
+
+// Pixel j of synthetic image k (C*S*S bytes): bytes 0 and 1 spell k, the rest a pattern.
+inline uint8_t synth_pixel(int64_t k, size_t j) {
+  if (j == 0) return static_cast<uint8_t>(k & 255);
+  if (j == 1) return static_cast<uint8_t>((k >> 8) & 255);
+  return static_cast<uint8_t>((k * 7 + static_cast<int64_t>(j) * 13) % 256);
+}
+
+// The image number a loaded, normalized image carries (inverse of synth_pixel's first two bytes, mean=std=0.5).
+inline int64_t synth_id(const float* img) {
+  auto u = [](float x) { return static_cast<int64_t>(std::lround((x * 0.5f + 0.5f) * 255.0f)); };
+  return u(img[0]) + 256 * u(img[1]);
+}
+
+struct SynthOptions {
+  int64_t inputs = 20;           // source positions
+  int64_t shard_size = 7;
+  int size = 4, channels = 3;
+  pipeline::Store store = pipeline::Store::uint8;
+  int deflate_level = -1;
+  std::vector<int64_t> rejects;  // source positions that are rejected
+  bool partitions = true;        // partition of source k: k % 3
+  bool labels = true;            // label of source k: k % 10
+};
+
+// Writes a cache of synthetic images into dir: image of source position k is synth image k. Returns the manifest.
+inline pipeline::ManifestData make_synthetic_cache(const fs::path& dir, const SynthOptions& so) {
+  using namespace pipeline;
+  fs::create_directories(dir);
+  ShardSpec spec;
+  spec.size = so.size;
+  spec.channels = so.channels;
+  spec.store = so.store;
+  spec.deflate_level = so.deflate_level;
+  spec.shard_size = so.shard_size;
+  spec.layout = "folder";
+  spec.pack_key = "synthetic";
+  spec.attribute_names = {"A", "B"};
+  spec.partition = so.partitions;
+  spec.labels = so.labels;
+  ShardWriter w(dir, spec, 0, 0, so.inputs);
+  std::vector<uint8_t> img(spec.image_bytes());
+  for (int64_t k = 0; k < so.inputs; ++k) {
+    const std::string name = "img" + std::to_string(k) + ".png";
+    if (std::find(so.rejects.begin(), so.rejects.end(), k) != so.rejects.end()) {
+      w.reject(k, name, "synthetic reject " + std::to_string(k));
+      continue;
+    }
+    for (size_t j = 0; j < spec.image_elems(); ++j) {
+      const uint8_t u = synth_pixel(k, j);
+      const float x = (static_cast<float>(u) / 255.0f - 0.5f) / 0.5f;
+      if (so.store == Store::uint8) img[j] = u;
+      else if (so.store == Store::float32) std::memcpy(img.data() + 4 * j, &x, 4);
+      else {
+        const uint16_t h = cacheh5::float_to_half(x);
+        std::memcpy(img.data() + 2 * j, &h, 2);
+      }
+    }
+    const int8_t attrs[2] = {static_cast<int8_t>(k % 2 ? 1 : -1), 1};
+    w.append(k, name, img.data(), attrs, static_cast<uint8_t>(k % 3), k % 10);
+  }
+  ManifestData m;
+  m.spec = spec;
+  m.shards = w.finish();
+  m.rejected = w.rejected();
+  m.source_count = so.inputs;
+  m.options = {{"synthetic", "true"}};
+  write_manifest(dir, m);
+  return m;
 }
 
 }  // namespace packtest

@@ -1,0 +1,203 @@
+// Loader: per-epoch permutations, batches read from the Cache on one background thread (see loader.hpp).
+#include "pipeline/loader.hpp"
+
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+namespace pipeline {
+
+namespace {
+
+// SplitMix64 (Steele, Lea, Flood 2014, "Fast splittable pseudorandom number generators"): a fixed, portable
+// generator, so that epoch orders are the same with every compiler and standard library.
+struct SplitMix64 {
+  uint64_t s;
+  uint64_t next() {
+    uint64_t z = (s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+  // Uniform in [0, bound): the high half of a 64x64 product (Lemire 2019); its bias is below 2^-32 here.
+  uint64_t below(uint64_t bound) { return static_cast<uint64_t>((static_cast<unsigned __int128>(next()) * bound) >> 64); }
+};
+
+}  // namespace
+
+struct Loader::Impl {
+  Cache cache;
+  LoaderOptions opt;
+  std::vector<int64_t> selected;  // positions after the partition filter, ascending
+  int64_t bpe = 0;
+  size_t elems = 0;
+
+  struct Batch {
+    std::vector<float> data;  // [B, C, S, S]
+    int n = 0;
+  };
+  std::vector<std::unique_ptr<Batch>> buffers;
+  std::deque<Batch*> ready, spare;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::thread worker;
+  bool running = false, stop = false;
+  std::exception_ptr error;
+  Position produce{}, consume{};
+
+  // The producer's copy of the current epoch's order.
+  int64_t order_epoch = -1;
+  std::vector<int64_t> order;
+
+  Impl(const std::filesystem::path& dir, const LoaderOptions& o) : cache(dir), opt(o) {}
+
+  std::vector<int64_t> epoch_order(int64_t epoch) const {
+    std::vector<int64_t> v = selected;
+    SplitMix64 rng{opt.seed ^ (0xD1B54A32D192ED03ull * static_cast<uint64_t>(epoch + 1))};
+    for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[rng.below(i)]);  // Fisher-Yates
+    return v;
+  }
+
+  int batch_len(int64_t b) const {
+    const int64_t n = static_cast<int64_t>(selected.size());
+    return static_cast<int>(std::min<int64_t>(opt.batch, n - b * opt.batch));
+  }
+
+  static void advance(Position& p, int64_t bpe) {
+    if (++p.batch == bpe) {
+      p.batch = 0;
+      ++p.epoch;
+    }
+  }
+
+  void run() {
+    try {
+      while (true) {
+        Batch* b = nullptr;
+        Position at;
+        {
+          std::unique_lock<std::mutex> lk(mu);
+          cv.wait(lk, [&] { return stop || !spare.empty(); });
+          if (stop) return;
+          b = spare.front();
+          spare.pop_front();
+          at = produce;
+          advance(produce, bpe);
+        }
+        if (at.epoch != order_epoch) {
+          order = epoch_order(at.epoch);
+          order_epoch = at.epoch;
+        }
+        b->n = batch_len(at.batch);
+        cache.read(std::span<const int64_t>(order.data() + at.batch * opt.batch, size_t(b->n)), b->data.data());
+        {
+          std::lock_guard<std::mutex> lk(mu);
+          ready.push_back(b);
+        }
+        cv.notify_all();
+      }
+    } catch (...) {
+      std::lock_guard<std::mutex> lk(mu);
+      error = std::current_exception();
+      cv.notify_all();
+    }
+  }
+
+  void start() {
+    stop = false;
+    running = true;
+    worker = std::thread([this] { run(); });
+  }
+
+  void halt() {
+    if (!running) return;
+    {
+      std::lock_guard<std::mutex> lk(mu);
+      stop = true;
+    }
+    cv.notify_all();
+    worker.join();
+    running = false;
+    // Every buffer becomes spare again; the next start produces from `consume`.
+    ready.clear();
+    spare.clear();
+    for (auto& b : buffers) spare.push_back(b.get());
+    produce = consume;
+    error = nullptr;
+  }
+};
+
+Loader::Loader(const std::filesystem::path& cache_dir, const LoaderOptions& o)
+    : impl_(std::make_unique<Impl>(cache_dir, o)) {
+  Impl& m = *impl_;
+  if (o.batch < 1) throw std::invalid_argument("--batch must be at least 1, got " + std::to_string(o.batch));
+  if (o.prefetch < 1) throw std::invalid_argument("prefetch must be at least 1, got " + std::to_string(o.prefetch));
+  m.selected = m.cache.indices(o.partition);
+  const int64_t n = static_cast<int64_t>(m.selected.size());
+  if (n == 0)
+    throw std::invalid_argument("--partition " + std::string(partition_name(o.partition)) + " of cache '" +
+                                cache_dir.string() + "' holds no images");
+  if (o.batch > n)
+    throw std::invalid_argument("--batch " + std::to_string(o.batch) + " is larger than the " + std::to_string(n) +
+                                " images of cache '" + cache_dir.string() + "' (partition " +
+                                partition_name(o.partition) + ")");
+  m.bpe = o.drop_last ? n / o.batch : (n + o.batch - 1) / o.batch;
+  m.elems = m.cache.image_elems();
+  for (int i = 0; i < o.prefetch; ++i) {
+    m.buffers.push_back(std::make_unique<Impl::Batch>());
+    m.buffers.back()->data.resize(size_t(o.batch) * m.elems);
+    m.spare.push_back(m.buffers.back().get());
+  }
+}
+
+Loader::~Loader() {
+  if (impl_) impl_->halt();
+}
+
+int64_t Loader::size() const { return static_cast<int64_t>(impl_->selected.size()); }
+int64_t Loader::batches_per_epoch() const { return impl_->bpe; }
+int Loader::channels() const { return impl_->cache.channels(); }
+int Loader::image_size() const { return impl_->cache.size(); }
+const LoaderOptions& Loader::options() const { return impl_->opt; }
+const Cache& Loader::cache() const { return impl_->cache; }
+Loader::Position Loader::position() const { return impl_->consume; }
+std::vector<int64_t> Loader::epoch_order(int64_t epoch) const { return impl_->epoch_order(epoch); }
+
+int Loader::next(float* dst) {
+  Impl& m = *impl_;
+  if (!m.running) m.start();  // started lazily, so that a seek() right after construction wastes no reads
+  Impl::Batch* b = nullptr;
+  {
+    std::unique_lock<std::mutex> lk(m.mu);
+    m.cv.wait(lk, [&] { return !m.ready.empty() || m.error; });
+    if (m.ready.empty()) std::rethrow_exception(m.error);
+    b = m.ready.front();
+    m.ready.pop_front();
+  }
+  const int n = b->n;
+  std::memcpy(dst, b->data.data(), size_t(n) * m.elems * sizeof(float));
+  {
+    std::lock_guard<std::mutex> lk(m.mu);
+    m.spare.push_back(b);
+  }
+  m.cv.notify_all();
+  Impl::advance(m.consume, m.bpe);
+  return n;
+}
+
+void Loader::seek(Position p) {
+  Impl& m = *impl_;
+  if (p.epoch < 0 || p.batch < 0 || p.batch >= m.bpe)
+    throw std::invalid_argument("loader position (epoch " + std::to_string(p.epoch) + ", batch " +
+                                std::to_string(p.batch) + ") is outside the " + std::to_string(m.bpe) +
+                                " batches of an epoch");
+  m.halt();
+  m.consume = p;
+  m.produce = p;
+}
+
+}  // namespace pipeline
