@@ -56,7 +56,7 @@ void BM_DecodeOnly(benchmark::State& st) {
     const auto& f = files()[i++ % files().size()];
     const auto h = dec.header(f);
     buf.resize(static_cast<size_t>(scale.apply(h.width)) * scale.apply(h.height) * 3);
-    dec.decode(f, scale, pipeline::JpegPixels::rgb, buf.data(), scale.apply(h.width) * 3);
+    dec.decode(f, h, scale, pipeline::JpegPixels::rgb, buf.data(), scale.apply(h.width) * 3);
     benchmark::DoNotOptimize(buf.data());
   }
   st.SetItemsProcessed(static_cast<int64_t>(st.iterations()));
@@ -73,7 +73,7 @@ void BM_ResizeCrop(benchmark::State& st) {
   const auto h = dec.header(f);
   const int w = scale.apply(h.width), ht = scale.apply(h.height);
   std::vector<uint8_t> rgb(static_cast<size_t>(w) * ht * 3), out(64 * 64 * 3), scratch;
-  dec.decode(f, scale, pipeline::JpegPixels::rgb, rgb.data(), w * 3);
+  dec.decode(f, h, scale, pipeline::JpegPixels::rgb, rgb.data(), w * 3);
   pipeline::ResampleSpec s;
   s.in_w = w;
   s.in_h = ht;

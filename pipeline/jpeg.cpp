@@ -88,19 +88,15 @@ JpegHeader JpegDecoder::header(std::span<const uint8_t> bytes) {
   return hd;
 }
 
-void JpegDecoder::decode(std::span<const uint8_t> bytes, JpegScale scale, JpegPixels format, uint8_t* dst,
-                         int pitch) {
+void JpegDecoder::decode(std::span<const uint8_t> bytes, const JpegHeader& header, JpegScale scale,
+                         JpegPixels format, uint8_t* dst, int pitch) {
   auto* h = static_cast<tjhandle>(handle_);
-  int w = 0, ht = 0, subsamp = 0, colorspace = 0;
-  if (tjDecompressHeader3(h, bytes.data(), static_cast<unsigned long>(bytes.size()), &w, &ht, &subsamp,
-                          &colorspace) != 0)
-    throw RejectedInput("corrupt JPEG header: " + tj_message(h));
   const int pf = format == JpegPixels::gray ? TJPF_GRAY : format == JpegPixels::rgb ? TJPF_RGB : TJPF_CMYK;
   // TJFLAG_LIMITSCANS refuses progressive files with absurd scan counts (a decode-time bomb); no FASTDCT /
   // FASTUPSAMPLE so the samples equal Pillow's (libjpeg defaults).
   const int flags = TJFLAG_LIMITSCANS;
-  if (tjDecompress2(h, bytes.data(), static_cast<unsigned long>(bytes.size()), dst, scale.apply(w), pitch,
-                    scale.apply(ht), pf, flags) == 0)
+  if (tjDecompress2(h, bytes.data(), static_cast<unsigned long>(bytes.size()), dst, scale.apply(header.width),
+                    pitch, scale.apply(header.height), pf, flags) == 0)
     return;
   const std::string m = tj_message(h);
   if (tjGetErrorCode(h) == TJERR_WARNING) {

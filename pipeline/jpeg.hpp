@@ -53,11 +53,13 @@ class JpegDecoder {
   // Reads the frame header only. Throws RejectedInput("corrupt JPEG header: ...") when it is unreadable.
   JpegHeader header(std::span<const uint8_t> bytes);
 
-  // Decodes at `scale` into dst: scale.apply(height) rows of `pitch` bytes, each holding
-  // scale.apply(width) pixels of bytes_per_pixel(format) bytes. Throws RejectedInput for truncated or corrupt
+  // Decodes at `scale` into dst: scale.apply(header.height) rows of `pitch` bytes, each holding
+  // scale.apply(header.width) pixels of bytes_per_pixel(format) bytes. `header` is header(bytes), passed in so
+  // the markers are not parsed twice. Throws RejectedInput for truncated or corrupt
   // data ("truncated JPEG: ...", "corrupt JPEG data: ..."). The one warning libjpeg raises for files Pillow
   // reads perfectly well, extraneous bytes between markers, is accepted.
-  void decode(std::span<const uint8_t> bytes, JpegScale scale, JpegPixels format, uint8_t* dst, int pitch);
+  void decode(std::span<const uint8_t> bytes, const JpegHeader& header, JpegScale scale, JpegPixels format,
+              uint8_t* dst, int pitch);
 
  private:
   void* handle_ = nullptr;  // tjhandle

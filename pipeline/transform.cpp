@@ -14,6 +14,13 @@
 #include "pipeline/png.hpp"
 #include "pipeline/resample.hpp"
 
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VBMI__)
+#define PIPELINE_TRANSFORM_AVX512 1
+#include <immintrin.h>
+// GCC 12 warns inside its own AVX-512 headers (_mm512_undefined_*, GCC bug 105593) where they are inlined.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
 namespace pipeline {
 namespace {
 
@@ -93,6 +100,93 @@ std::string describe_non_image(std::span<const uint8_t> b) {
                       std::to_string(w * h) + " pixels, more than --max-pixels " + std::to_string(max_pixels) +
                       " (refused before decoding: a decompression bomb or an unexpected huge image)");
 }
+
+#ifdef PIPELINE_TRANSFORM_AVX512
+// The fused output pass with AVX-512 VBMI: 64 pixels at a time, their 192 interleaved RGB bytes (three
+// registers a, b, c) are split into three planes by byte permutes: plane p takes byte 3i + p, from a||b while
+// that is below 128 (one vpermt2b) and from c above (one masked vpermb). Floats are (u / 255 - mean) / std
+// with IEEE vector divisions, so each lane rounds exactly as torchvision's float32 ops do.
+class PlanarWriter {
+ public:
+  PlanarWriter() {
+    alignas(64) uint8_t ab[3][64], c[3][64];
+    for (int p = 0; p < 3; ++p) {
+      from_c_[p] = 0;
+      for (int i = 0; i < 64; ++i) {
+        const int b = 3 * i + p;
+        ab[p][i] = static_cast<uint8_t>(b < 128 ? b : 0);
+        c[p][i] = static_cast<uint8_t>(b >= 128 ? b - 128 : 0);
+        if (b >= 128) from_c_[p] |= 1ull << i;
+      }
+      idx_ab_[p] = _mm512_load_si512(ab[p]);
+      idx_c_[p] = _mm512_load_si512(c[p]);
+    }
+  }
+
+  // in: [npx, k] interleaved (k = 1 or 3); dst: C planes of npx. k == 1 with C == 3 replicates grey.
+  void u8(const uint8_t* in, int k, int C, size_t npx, uint8_t* dst) const {
+    for (size_t i = 0; i < npx; i += 64) {
+      const __mmask64 m = tail_mask(npx - i);
+      __m512i planes[3];
+      const int n = load(in, k, i, npx, planes);
+      for (int c = 0; c < C; ++c) _mm512_mask_storeu_epi8(dst + c * npx + i, m, planes[n == 1 ? 0 : c]);
+    }
+  }
+
+  void f32(const uint8_t* in, int k, int C, size_t npx, float* dst, float mean, float std) const {
+    const __m512 v255 = _mm512_set1_ps(255.0f), vmean = _mm512_set1_ps(mean), vstd = _mm512_set1_ps(std);
+    for (size_t i = 0; i < npx; i += 64) {
+      __m512i planes[3];
+      const int n = load(in, k, i, npx, planes);
+      const size_t left = npx - i;
+      for (int c = 0; c < C; ++c) {
+        const __m512i v = planes[n == 1 ? 0 : c];
+        float* out = dst + c * npx + i;
+        store4(out, _mm512_extracti32x4_epi32(v, 0), left, 0, v255, vmean, vstd);
+        store4(out, _mm512_extracti32x4_epi32(v, 1), left, 16, v255, vmean, vstd);
+        store4(out, _mm512_extracti32x4_epi32(v, 2), left, 32, v255, vmean, vstd);
+        store4(out, _mm512_extracti32x4_epi32(v, 3), left, 48, v255, vmean, vstd);
+      }
+    }
+  }
+
+ private:
+  static __mmask64 tail_mask(size_t left) { return left >= 64 ? ~0ull : (1ull << left) - 1; }
+
+  // Pixels [i, i + 64) as planes; returns how many planes were filled (1 or 3).
+  int load(const uint8_t* in, int k, size_t i, size_t npx, __m512i* planes) const {
+    const size_t left = npx - i;
+    if (k == 1) {
+      planes[0] = _mm512_maskz_loadu_epi8(tail_mask(left), in + i);
+      return 1;
+    }
+    const size_t bytes = 3 * std::min<size_t>(left, 64);
+    const uint8_t* p = in + 3 * i;
+    const __m512i a = _mm512_maskz_loadu_epi8(tail_mask(bytes), p);
+    const __m512i b = _mm512_maskz_loadu_epi8(bytes > 64 ? tail_mask(bytes - 64) : 0, p + 64);
+    const __m512i c = _mm512_maskz_loadu_epi8(bytes > 128 ? tail_mask(bytes - 128) : 0, p + 128);
+    for (int q = 0; q < 3; ++q)
+      planes[q] = _mm512_mask_permutexvar_epi8(_mm512_permutex2var_epi8(a, idx_ab_[q], b), from_c_[q], idx_c_[q], c);
+    return 3;
+  }
+
+  // 16 bytes -> 16 floats (u / 255 - mean) / std, stored at out + off (only those below `left`).
+  static void store4(float* out, __m128i u, size_t left, size_t off, __m512 v255, __m512 vmean, __m512 vstd) {
+    if (off >= left) return;
+    const __mmask16 m = left - off >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << (left - off)) - 1);
+    const __m512 x = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(u));
+    _mm512_mask_storeu_ps(out + off, m, _mm512_div_ps(_mm512_sub_ps(_mm512_div_ps(x, v255), vmean), vstd));
+  }
+
+  __m512i idx_ab_[3], idx_c_[3];
+  __mmask64 from_c_[3];
+};
+
+const PlanarWriter& planar_writer() {
+  static const PlanarWriter w;
+  return w;
+}
+#endif
 
 }  // namespace
 
@@ -207,7 +301,7 @@ struct Transform::Impl {
                                                          : JpegPixels::rgb;
     const int bpp = bytes_per_pixel(fmt);
     decoded.resize(static_cast<size_t>(w) * h * bpp);
-    jpeg.decode(bytes, scale, fmt, decoded.data(), w * bpp);
+    jpeg.decode(bytes, hd, scale, fmt, decoded.data(), w * bpp);
     if (fmt != JpegPixels::cmyk) return from_pixels(decoded.data(), w, h, bpp, scale, hd.width, hd.height);
     // CMYK -> RGB as PIL does, written over the decode buffer (3 bytes out per 4 in, front to back).
     const size_t npx = static_cast<size_t>(w) * h;
@@ -240,10 +334,26 @@ struct Transform::Impl {
     return s.channels;
   }
 
-  // The fused output pass: interleaved [S, S, k] -> planar [C, S, S], through f (identity or the normalise LUT).
+  // The fused output pass: interleaved [S, S, k] -> planar [C, S, S] uint8, or normalised float.
   // k == 1 with C == 3 is grey replicated to RGB, as PIL's convert('RGB') of an "L" image.
+  void emit(int k, uint8_t* dst) const {
+#ifdef PIPELINE_TRANSFORM_AVX512
+    planar_writer().u8(resized.data(), k, opt.channels, static_cast<size_t>(opt.size) * opt.size, dst);
+#else
+    emit_scalar(k, dst, [](uint8_t u) { return u; });
+#endif
+  }
+  void emit(int k, float* dst, float mean, float std) {
+#ifdef PIPELINE_TRANSFORM_AVX512
+    planar_writer().f32(resized.data(), k, opt.channels, static_cast<size_t>(opt.size) * opt.size, dst, mean, std);
+#else
+    const float* lut = normalise_lut(mean, std);
+    emit_scalar(k, dst, [lut](uint8_t u) { return lut[u]; });
+#endif
+  }
+
   template <class T, class F>
-  void emit(int k, T* dst, F f) const {
+  void emit_scalar(int k, T* dst, F f) const {
     const int S = opt.size, C = opt.channels;
     const size_t plane = static_cast<size_t>(S) * S;
     const uint8_t* in = resized.data();
@@ -263,7 +373,6 @@ struct Transform::Impl {
 
   // ToTensor + Normalize in float32 as torchvision computes them: (u / 255 - mean) / std, one rounding per op.
   const float* normalise_lut(float mean, float std) {
-    if (std == 0.0f) throw std::invalid_argument("normalize: std must not be 0 (division by zero)");
     if (!lut_valid || mean != lut_mean || std != lut_std) {
       for (int u = 0; u < 256; ++u) lut[u] = (static_cast<float>(u) / 255.0f - mean) / std;
       lut_mean = mean;
@@ -306,25 +415,21 @@ size_t Transform::output_elems() const {
 }
 
 void Transform::encoded(std::span<const uint8_t> bytes, uint8_t* dst) {
-  const int k = impl_->resample(impl_->decode(bytes));
-  impl_->emit(k, dst, [](uint8_t u) { return u; });
+  impl_->emit(impl_->resample(impl_->decode(bytes)), dst);
 }
 
 void Transform::encoded(std::span<const uint8_t> bytes, float* dst, float mean, float std) {
-  const float* lut = impl_->normalise_lut(mean, std);
-  const int k = impl_->resample(impl_->decode(bytes));
-  impl_->emit(k, dst, [lut](uint8_t u) { return lut[u]; });
+  if (std == 0.0f) throw std::invalid_argument("normalize: std must not be 0 (division by zero)");
+  impl_->emit(impl_->resample(impl_->decode(bytes)), dst, mean, std);
 }
 
 void Transform::pixels(const uint8_t* src, int w, int h, int src_channels, uint8_t* dst) {
-  const int k = impl_->resample(impl_->from_caller_pixels(src, w, h, src_channels));
-  impl_->emit(k, dst, [](uint8_t u) { return u; });
+  impl_->emit(impl_->resample(impl_->from_caller_pixels(src, w, h, src_channels)), dst);
 }
 
 void Transform::pixels(const uint8_t* src, int w, int h, int src_channels, float* dst, float mean, float std) {
-  const float* lut = impl_->normalise_lut(mean, std);
-  const int k = impl_->resample(impl_->from_caller_pixels(src, w, h, src_channels));
-  impl_->emit(k, dst, [lut](uint8_t u) { return lut[u]; });
+  if (std == 0.0f) throw std::invalid_argument("normalize: std must not be 0 (division by zero)");
+  impl_->emit(impl_->resample(impl_->from_caller_pixels(src, w, h, src_channels)), dst, mean, std);
 }
 
 }  // namespace pipeline

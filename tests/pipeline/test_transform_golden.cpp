@@ -1,13 +1,16 @@
 // pipeline::Transform against torchvision 0.14 + PIL 9.4 golden pixels: exact mode bit-identical on every input
 // (CelebA-like JPEGs, grey/CMYK/progressive/EXIF/odd-size/tiny JPEGs, RGBA/16-bit/palette/LA/1-bit PNGs, raw
-// arrays), fast mode within 1.5 levels mean absolute difference, and the fused float path equal to
-// ToTensor + Normalize bit for bit.
+// arrays), fast mode within 1.5 levels mean absolute difference, the fused float path equal to
+// ToTensor + Normalize bit for bit, and the fused CHW pass at sizes that leave vector tails against a plain reference.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <random>
 #include <sstream>
 
+#include "pipeline/resample.hpp"
 #include "pipeline/transform.hpp"
 #include "test_transform_fixture.hpp"
 
@@ -149,6 +152,68 @@ TEST(TransformGolden, NormalizeMatchesTorchvisionForEveryByteValue) {
     ++rows;
   }
   EXPECT_EQ(rows, 4);
+}
+
+}  // namespace
+
+namespace {
+
+// Output sizes whose pixel count is not a multiple of the 64-pixel vector pass (S = 37, 50), for each source
+// layout: the fused CHW/normalise pass against resample_reference + a plain deinterleave + the float formula.
+TEST(TransformFusedPass, OddSizesEqualThePlainReference) {
+  std::mt19937 rng(5);
+  for (int S : {37, 50}) {
+    for (int src_c : {1, 3, 4}) {
+      for (int C : {3, 1}) {
+        const int w = 100, h = 90;
+        std::vector<uint8_t> src(static_cast<size_t>(w) * h * src_c);
+        for (size_t i = 0; i < src.size(); ++i) src[i] = static_cast<uint8_t>((i * 13 + (rng() & 15)) & 0xFF);
+        // What PIL's convert() gives, as the resampler's input: grey stays 1 channel, colour -> RGB or L.
+        const bool grey = src_c == 1 || C == 1;
+        std::vector<uint8_t> conv(static_cast<size_t>(w) * h * (grey ? 1 : 3));
+        for (int i = 0; i < w * h; ++i) {
+          const uint8_t* p = &src[static_cast<size_t>(i) * src_c];
+          if (src_c == 1)
+            conv[i] = p[0];
+          else if (C == 1)
+            conv[i] = static_cast<uint8_t>((p[0] * 19595 + p[1] * 38470 + p[2] * 7471 + 0x8000) >> 16);
+          else
+            std::memcpy(&conv[static_cast<size_t>(i) * 3], p, 3);
+        }
+        const int k = grey ? 1 : 3;
+        pipeline::ResampleSpec s;
+        s.in_w = w;
+        s.in_h = h;
+        s.box_w = static_cast<float>(w);
+        s.box_h = static_cast<float>(h);
+        s.resized_w = static_cast<int>(static_cast<double>(S) * w / h);  // torchvision: int(S * long / short)
+        s.resized_h = S;
+        const int d = s.resized_w - S;
+        s.left = d % 2 == 0 ? d / 2 : ((d / 2) % 2 == 0 ? d / 2 : d / 2 + 1);  // round half to even
+        s.top = 0;
+        s.out_w = s.out_h = S;
+        s.bpp = s.channels = k;
+        std::vector<uint8_t> hwc(static_cast<size_t>(S) * S * k);
+        pipeline::resample_reference(s, conv.data(), static_cast<size_t>(w) * k, hwc.data(), static_cast<size_t>(S) * k);
+        std::vector<uint8_t> want(static_cast<size_t>(C) * S * S);
+        for (int c = 0; c < C; ++c)
+          for (int i = 0; i < S * S; ++i) want[static_cast<size_t>(c) * S * S + i] = hwc[static_cast<size_t>(i) * k + (k == 1 ? 0 : c)];
+
+        Transform t(TransformOptions{S, C, ResizeMode::exact});
+        std::vector<uint8_t> got(t.output_elems() + 64, 0xAB);
+        t.pixels(src.data(), w, h, src_c, got.data());
+        EXPECT_TRUE(std::equal(want.begin(), want.end(), got.begin())) << "S=" << S << " src_c=" << src_c << " C=" << C;
+        EXPECT_EQ(got[want.size()], 0xAB) << "wrote past the output";
+        std::vector<float> f(t.output_elems() + 16, 99.f);
+        t.pixels(src.data(), w, h, src_c, f.data(), 0.485f, 0.229f);
+        for (size_t i = 0; i < want.size(); ++i) {
+          const float x = (static_cast<float>(want[i]) / 255.0f - 0.485f) / 0.229f;
+          ASSERT_EQ(std::memcmp(&x, &f[i], 4), 0) << i << ": " << f[i] << " vs " << x;
+        }
+        EXPECT_EQ(f[want.size()], 99.f) << "wrote past the output";
+      }
+    }
+  }
 }
 
 }  // namespace
