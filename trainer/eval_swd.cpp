@@ -33,25 +33,23 @@ inline int mirror(int i, int n) {
 // accumulated in double (scipy.ndimage accumulates in double too). plane, out: [rows, cols].
 void convolve5(const float* plane, float* out, int rows, int cols, const std::array<double, 5>& taps,
                std::vector<double>& tmp) {
-  tmp.resize(static_cast<size_t>(rows) * cols);  // [rows, cols] after the horizontal pass
+  tmp.resize(static_cast<size_t>(rows) * cols + cols + 4);  // [rows, cols] after the horizontal pass + a padded row
+  double* padded = tmp.data() + static_cast<size_t>(rows) * cols;
   for (int y = 0; y < rows; ++y) {
     const float* src = plane + static_cast<size_t>(y) * cols;
+    for (int x = -2; x < cols + 2; ++x) padded[x + 2] = src[mirror(x, cols)];
     double* dst = tmp.data() + static_cast<size_t>(y) * cols;
-    for (int x = 0; x < cols; ++x) {
-      double s = 0;
-      for (int t = 0; t < 5; ++t) s += taps[t] * src[mirror(x + t - 2, cols)];
-      dst[x] = s;
-    }
+    for (int x = 0; x < cols; ++x)
+      dst[x] = taps[0] * padded[x] + taps[1] * padded[x + 1] + taps[2] * padded[x + 2] + taps[3] * padded[x + 3] +
+               taps[4] * padded[x + 4];
   }
   for (int y = 0; y < rows; ++y) {
-    int r[5];
-    for (int t = 0; t < 5; ++t) r[t] = mirror(y + t - 2, rows);
+    const double* r[5];
+    for (int t = 0; t < 5; ++t) r[t] = tmp.data() + static_cast<size_t>(mirror(y + t - 2, rows)) * cols;
     float* dst = out + static_cast<size_t>(y) * cols;
-    for (int x = 0; x < cols; ++x) {
-      double s = 0;
-      for (int t = 0; t < 5; ++t) s += taps[t] * tmp[static_cast<size_t>(r[t]) * cols + x];
-      dst[x] = static_cast<float>(s);
-    }
+    for (int x = 0; x < cols; ++x)
+      dst[x] = static_cast<float>(taps[0] * r[0][x] + taps[1] * r[1][x] + taps[2] * r[2][x] + taps[3] * r[3][x] +
+                                  taps[4] * r[4][x]);
   }
 }
 
@@ -85,7 +83,11 @@ void subtract_pyr_up_plane(float* dst, const float* small, int rows, int cols, s
 
 // 16 floats: one AVX-512 register with -march=native on this machine; GCC splits it on narrower targets.
 typedef float v16 __attribute__((vector_size(64)));
-constexpr int kChunk = 64;  // directions per chunk: 4 vectors, so a 4 descriptors x 64 directions register tile
+// Directions per chunk: 2 vectors. The register tile is 8 descriptors x 32 directions (16 accumulators): per
+// component, 2 vector loads and 8 broadcasts feed 16 FMAs, and a chunk's directions (K x 128 bytes, 18.8 KB
+// for RGB 7x7 patches) stay in the 32 KB L1 cache.
+constexpr int kChunk = 32;
+constexpr int kTile = 8;
 
 // One set at one level, ready to project: channel-normalized level images and where each descriptor starts.
 struct PreparedSet {
@@ -94,12 +96,14 @@ struct PreparedSet {
 };
 
 // ProGAN's finalize_descriptors: per channel, mean and (population) std over all descriptors of the set. Two
-// passes in double for accuracy; returns the normalized level and the patch offsets.
-PreparedSet prepare_set(const float* level, int n, int c, int rows, int cols, int p, int ppi,
+// passes in double for accuracy. Takes the level ([n, c, rows, cols]) and normalizes it in place.
+PreparedSet prepare_set(std::vector<float>&& level_in, int n, int c, int rows, int cols, int p, int ppi,
                         const std::vector<int32_t>& corners) {
   const size_t N = static_cast<size_t>(n) * ppi;
   const size_t plane = static_cast<size_t>(rows) * cols;
   PreparedSet ps;
+  ps.norm = std::move(level_in);
+  float* level = ps.norm.data();
   ps.base.resize(N);
   for (size_t d = 0; d < N; ++d) {
     const size_t img = d / static_cast<size_t>(ppi);
@@ -137,48 +141,60 @@ PreparedSet prepare_set(const float* level, int n, int c, int rows, int cols, in
     v = std::sqrt(v);
     if (!(v > 1e-12)) v = 1.0;  // a constant channel: ProGAN would divide by zero; we leave it centred at 0
   }
-  ps.norm.resize(static_cast<size_t>(n) * c * plane);
   tbb::parallel_for(0, n * c, [&](int ic) {
     const int ch = ic % c;
     const float m = static_cast<float>(mean[ch]);
     const float inv = static_cast<float>(1.0 / stdev[ch]);
-    const float* src = level + static_cast<size_t>(ic) * plane;
-    float* dst = ps.norm.data() + static_cast<size_t>(ic) * plane;
-    for (size_t i = 0; i < plane; ++i) dst[i] = (src[i] - m) * inv;
+    float* x = level + static_cast<size_t>(ic) * plane;
+    for (size_t i = 0; i < plane; ++i) x[i] = (x[i] - m) * inv;
   });
   return ps;
 }
 
 // out[j][d] = sum_k dirs_t[k][j] * descriptor_d[k] for the kChunk directions of a chunk and every descriptor d.
-// dirs_t: [K][kChunk / 16] vectors (direction-contiguous); off: [K] offsets of component k from a patch's base.
+// dirs_t: [K][2] vectors (direction-contiguous); off: [K] offsets of component k from a patch's base.
 // out: [kChunk][N] rows, row stride N. Each descriptor's components are read in place from the normalized
-// images (no patch copy): 4 descriptors x 64 directions are 16 vector accumulators.
+// images (no patch copy).
 void project_chunk(const PreparedSet& ps, const std::vector<v16>& dirs_t, const std::vector<int64_t>& off,
                    float* out, size_t N) {
   const int K = static_cast<int>(off.size());
   const float* img = ps.norm.data();
-  const size_t quads = N / 4;
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, quads + (N % 4 ? 1 : 0), 256), [&](const tbb::blocked_range<size_t>& r) {
+  const size_t tiles = (N + kTile - 1) / kTile;
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, tiles, 128), [&](const tbb::blocked_range<size_t>& r) {
     for (size_t q = r.begin(); q != r.end(); ++q) {
-      const size_t d0 = q * 4;
-      const int nd = static_cast<int>(std::min<size_t>(4, N - d0));
-      const float* p[4];
-      for (int t = 0; t < 4; ++t) p[t] = img + ps.base[d0 + std::min(t, nd - 1)];
-      v16 acc[4][4] = {};
+      const size_t d0 = q * kTile;
+      const int nd = static_cast<int>(std::min<size_t>(kTile, N - d0));
+      // A partial last tile repeats its last descriptor (computed, not stored).
+      auto ptr = [&](int t) { return img + ps.base[d0 + std::min(t, nd - 1)]; };
+      const float *p0 = ptr(0), *p1 = ptr(1), *p2 = ptr(2), *p3 = ptr(3), *p4 = ptr(4), *p5 = ptr(5), *p6 = ptr(6),
+                  *p7 = ptr(7);
+      // Named accumulators, so that the compiler keeps them in registers (an indexed array spills at -O2).
+      v16 a0{}, b0{}, a1{}, b1{}, a2{}, b2{}, a3{}, b3{}, a4{}, b4{}, a5{}, b5{}, a6{}, b6{}, a7{}, b7{};
       for (int k = 0; k < K; ++k) {
-        const v16* dv = dirs_t.data() + static_cast<size_t>(k) * 4;
+        const v16 da = dirs_t[2 * static_cast<size_t>(k)], db = dirs_t[2 * static_cast<size_t>(k) + 1];
         const int64_t o = off[k];
-        for (int t = 0; t < 4; ++t) {
-          const float x = p[t][o];
-          acc[t][0] += x * dv[0];
-          acc[t][1] += x * dv[1];
-          acc[t][2] += x * dv[2];
-          acc[t][3] += x * dv[3];
-        }
+        float x = p0[o];
+        a0 += x * da, b0 += x * db;
+        x = p1[o];
+        a1 += x * da, b1 += x * db;
+        x = p2[o];
+        a2 += x * da, b2 += x * db;
+        x = p3[o];
+        a3 += x * da, b3 += x * db;
+        x = p4[o];
+        a4 += x * da, b4 += x * db;
+        x = p5[o];
+        a5 += x * da, b5 += x * db;
+        x = p6[o];
+        a6 += x * da, b6 += x * db;
+        x = p7[o];
+        a7 += x * da, b7 += x * db;
       }
-      for (int t = 0; t < nd; ++t)
-        for (int v = 0; v < 4; ++v)
-          for (int l = 0; l < 16; ++l) out[static_cast<size_t>(v * 16 + l) * N + d0 + t] = acc[t][v][l];
+      const v16 acc[kTile][2] = {{a0, b0}, {a1, b1}, {a2, b2}, {a3, b3}, {a4, b4}, {a5, b5}, {a6, b6}, {a7, b7}};
+      for (int j = 0; j < kChunk; ++j) {
+        float* row = out + static_cast<size_t>(j) * N + d0;
+        for (int t = 0; t < nd; ++t) row[t] = acc[t][j / 16][j % 16];
+      }
     }
   });
 }
@@ -204,24 +220,27 @@ void check_shapes(int na, int nb, int c, int h, int w, const SwdOptions& opt) {
 
 namespace swd_detail {
 
-std::vector<std::vector<float>> laplacian_pyramid(const float* images, int n, int c, int h, int w, int levels) {
-  std::vector<std::vector<float>> pyr;
-  pyr.emplace_back(images, images + static_cast<size_t>(n) * c * h * w);
+std::vector<float> pyramid_step(std::vector<float>& level, int n, int c, int rows, int cols) {
   struct Scratch {
     std::vector<float> a, b;
     std::vector<double> tmp;
   };
   tbb::enumerable_thread_specific<Scratch> scratch;
+  const size_t big = static_cast<size_t>(rows) * cols, small = big / 4;
+  std::vector<float> next(static_cast<size_t>(n) * c * small);  // [n, c, rows / 2, cols / 2]
+  tbb::parallel_for(0, n * c, [&](int i) {
+    Scratch& s = scratch.local();
+    pyr_down_plane(level.data() + i * big, next.data() + i * small, rows, cols, s.a, s.tmp);
+    subtract_pyr_up_plane(level.data() + i * big, next.data() + i * small, rows, cols, s.a, s.b, s.tmp);
+  });
+  return next;
+}
+
+std::vector<std::vector<float>> laplacian_pyramid(const float* images, int n, int c, int h, int w, int levels) {
+  std::vector<std::vector<float>> pyr;
+  pyr.emplace_back(images, images + static_cast<size_t>(n) * c * h * w);
   for (int l = 1; l < levels; ++l) {
-    const int rows = h >> (l - 1), cols = w >> (l - 1);
-    const size_t big = static_cast<size_t>(rows) * cols, small = big / 4;
-    std::vector<float> next(static_cast<size_t>(n) * c * small);
-    std::vector<float>& prev = pyr.back();
-    tbb::parallel_for(0, n * c, [&](int i) {
-      Scratch& s = scratch.local();
-      pyr_down_plane(prev.data() + i * big, next.data() + i * small, rows, cols, s.a, s.tmp);
-      subtract_pyr_up_plane(prev.data() + i * big, next.data() + i * small, rows, cols, s.a, s.b, s.tmp);
-    });
+    std::vector<float> next = pyramid_step(pyr.back(), n, c, h >> (l - 1), w >> (l - 1));
     pyr.push_back(std::move(next));
   }
   return pyr;
@@ -261,11 +280,15 @@ SwdDraws draw(int na, int nb, int c, int h, int w, const SwdOptions& opt) {
   return d;
 }
 
-double wasserstein1_sorted(const float* a, size_t m, const float* b, size_t n) {
+namespace {
+
+// Exact W1 between two sorted samples read through `get_a` / `get_b` (floats or radix keys).
+template <class GetA, class GetB>
+double wasserstein1_sorted_impl(GetA get_a, size_t m, GetB get_b, size_t n) {
   if (m == 0 || n == 0) throw std::invalid_argument("wasserstein1_sorted: empty set");
   double total = 0;
   if (m == n) {
-    for (size_t i = 0; i < m; ++i) total += std::fabs(static_cast<double>(a[i]) - b[i]);
+    for (size_t i = 0; i < m; ++i) total += std::fabs(static_cast<double>(get_a(i)) - get_b(i));
     return total / static_cast<double>(m);
   }
   // Quantile functions are step functions with breaks at i/m and j/n; walk both in units of 1/(m n).
@@ -274,7 +297,7 @@ double wasserstein1_sorted(const float* a, size_t m, const float* b, size_t n) {
   while (i < m && j < n) {
     const uint64_t next_a = (i + 1) * static_cast<uint64_t>(n), next_b = (j + 1) * static_cast<uint64_t>(m);
     const uint64_t next = std::min(next_a, next_b);
-    total += static_cast<double>(next - t) * std::fabs(static_cast<double>(a[i]) - b[j]);
+    total += static_cast<double>(next - t) * std::fabs(static_cast<double>(get_a(i)) - get_b(j));
     t = next;
     if (t == next_a) ++i;
     if (t == next_b) ++j;
@@ -282,42 +305,46 @@ double wasserstein1_sorted(const float* a, size_t m, const float* b, size_t n) {
   return total / (static_cast<double>(m) * static_cast<double>(n));
 }
 
-float* radix_sort(float* data, float* scratch, size_t n) {
-  // Order-preserving keys: flip all bits of negatives, set the sign bit of non-negatives.
-  auto key = [](float f) {
-    const uint32_t u = std::bit_cast<uint32_t>(f);
-    return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
-  };
-  auto unkey = [](uint32_t k) { return std::bit_cast<float>((k & 0x80000000u) ? (k & 0x7fffffffu) : ~k); };
-  constexpr int kShift[3] = {0, 11, 22};
-  constexpr uint32_t kMask[3] = {0x7ff, 0x7ff, 0x3ff};
-  std::array<std::array<uint32_t, 2048>, 3> hist{};
+}  // namespace
+
+double wasserstein1_sorted(const float* a, size_t m, const float* b, size_t n) {
+  return wasserstein1_sorted_impl([a](size_t i) { return a[i]; }, m, [b](size_t i) { return b[i]; }, n);
+}
+
+double wasserstein1_sorted_keys(const uint32_t* a, size_t m, const uint32_t* b, size_t n) {
+  return wasserstein1_sorted_impl([a](size_t i) { return float_of_key(a[i]); }, m,
+                                  [b](size_t i) { return float_of_key(b[i]); }, n);
+}
+
+uint32_t key_of_float(float f) {
+  const uint32_t u = std::bit_cast<uint32_t>(f);
+  return (u & 0x80000000u) ? ~u : (u | 0x80000000u);  // negatives: flip all bits; others: set the sign bit
+}
+
+float float_of_key(uint32_t k) { return std::bit_cast<float>((k & 0x80000000u) ? (k & 0x7fffffffu) : ~k); }
+
+void radix_sort_keys(const float* v, size_t n, uint32_t* keys, uint32_t* tmp) {
+  // One counting pass for the three digits, then three scatter passes: tmp -> keys -> tmp -> keys. Separate,
+  // branch-free loops: one loop testing the pass number per element ran 3x slower here.
+  std::array<std::array<uint32_t, 2048>, 3> h{};
   for (size_t i = 0; i < n; ++i) {
-    const uint32_t k = key(data[i]);
-    for (int p = 0; p < 3; ++p) ++hist[p][(k >> kShift[p]) & kMask[p]];
+    const uint32_t k = key_of_float(v[i]);
+    tmp[i] = k;
+    ++h[0][k & 0x7ff];
+    ++h[1][(k >> 11) & 0x7ff];
+    ++h[2][k >> 22];
   }
-  // Keys travel as float bit patterns through the buffers (copies only, no arithmetic on them).
-  float* src = data;
-  float* dst = scratch;
-  bool keyed = false;
-  for (int p = 0; p < 3; ++p) {
-    auto& h = hist[p];
-    if (*std::max_element(h.begin(), h.end()) == n && keyed) continue;  // every key has this digit: nothing moves
+  for (auto& hist : h) {
     uint32_t sum = 0;
-    for (auto& c : h) {
-      const uint32_t t = c;
+    for (auto& c : hist) {
+      const uint32_t count = c;
       c = sum;
-      sum += t;
+      sum += count;
     }
-    for (size_t i = 0; i < n; ++i) {
-      const uint32_t k = keyed ? std::bit_cast<uint32_t>(src[i]) : key(src[i]);
-      dst[h[(k >> kShift[p]) & kMask[p]]++] = std::bit_cast<float>(k);
-    }
-    keyed = true;
-    std::swap(src, dst);
   }
-  for (size_t i = 0; i < n; ++i) src[i] = unkey(std::bit_cast<uint32_t>(src[i]));
-  return src;
+  for (size_t i = 0; i < n; ++i) keys[h[0][tmp[i] & 0x7ff]++] = tmp[i];
+  for (size_t i = 0; i < n; ++i) tmp[h[1][(keys[i] >> 11) & 0x7ff]++] = keys[i];
+  for (size_t i = 0; i < n; ++i) keys[h[2][tmp[i] >> 22]++] = tmp[i];
 }
 
 SwdResult sliced_wasserstein_with(const float* a, int na, const float* b, int nb, int c, int h, int w,
@@ -331,13 +358,15 @@ SwdResult sliced_wasserstein_with(const float* a, int na, const float* b, int nb
       draws.directions.size() != draws.corners_a.size())
     bad_draws("draws for " + std::to_string(draws.corners_a.size()) + " levels, options say " + std::to_string(opt.levels));
 
-  const auto pyr_a = swd_detail::laplacian_pyramid(a, na, c, h, w, opt.levels);
-  const auto pyr_b = swd_detail::laplacian_pyramid(b, nb, c, h, w, opt.levels);
+  // The pyramid is built one level at a time (the Gaussian level becomes the band in place), so that at most a
+  // level and the next one of each set are alive: about 1.25x the images' size.
+  std::vector<float> gauss_a(a, a + static_cast<size_t>(na) * c * h * w);
+  std::vector<float> gauss_b(b, b + static_cast<size_t>(nb) * c * h * w);
 
   SwdResult res;
   std::vector<float> out_a(kChunk * Na), out_b(kChunk * Nb);  // [kChunk][N] projections of one chunk
   struct SortScratch {
-    std::vector<float> a, b;
+    std::vector<uint32_t> ka, kb, tmp;  // sorted keys of one direction for each set, and radix scratch
   };
   tbb::enumerable_thread_specific<SortScratch> scratch;
   for (int l = 0; l < opt.levels; ++l) {
@@ -351,8 +380,15 @@ SwdResult sliced_wasserstein_with(const float* a, int na, const float* b, int nb
       const int32_t v = i < ca.size() ? ca[i] : cb[i - ca.size()];
       if (v < 0 || v > ((i % 2) ? sw : s) - p) bad_draws("level " + std::to_string(l) + ": patch corner out of range");
     }
-    const PreparedSet sa = prepare_set(pyr_a[l].data(), na, c, s, sw, p, ppi, ca);
-    const PreparedSet sb = prepare_set(pyr_b[l].data(), nb, c, s, sw, p, ppi, cb);
+    std::vector<float> next_a, next_b;  // the next Gaussian levels; the current ones become bands
+    if (l + 1 < opt.levels) {
+      next_a = pyramid_step(gauss_a, na, c, s, sw);
+      next_b = pyramid_step(gauss_b, nb, c, s, sw);
+    }
+    const PreparedSet sa = prepare_set(std::move(gauss_a), na, c, s, sw, p, ppi, ca);
+    const PreparedSet sb = prepare_set(std::move(gauss_b), nb, c, s, sw, p, ppi, cb);
+    gauss_a = std::move(next_a);
+    gauss_b = std::move(next_b);
     std::vector<int64_t> off(K);  // component (ch, dy, dx) of a descriptor, relative to its patch's base
 
     for (int ch = 0; ch < c; ++ch)
@@ -360,21 +396,22 @@ SwdResult sliced_wasserstein_with(const float* a, int na, const float* b, int nb
         for (int dx = 0; dx < p; ++dx) off[(ch * p + dy) * p + dx] = static_cast<int64_t>(ch) * s * sw + dy * sw + dx;
 
     std::vector<double> w1(P, 0.0);
-    std::vector<v16> dirs_t(static_cast<size_t>(K) * 4);
+    std::vector<v16> dirs_t(static_cast<size_t>(K) * 2);  // [K][2]: the chunk's directions, transposed
     for (int j0 = 0; j0 < P; j0 += kChunk) {
       const int nj = std::min(kChunk, P - j0);
       std::fill(dirs_t.begin(), dirs_t.end(), v16{});
       for (int j = 0; j < nj; ++j)
-        for (int k = 0; k < K; ++k) dirs_t[static_cast<size_t>(k) * 4 + j / 16][j % 16] = dirs[static_cast<size_t>(j0 + j) * K + k];
+        for (int k = 0; k < K; ++k) dirs_t[static_cast<size_t>(k) * 2 + j / 16][j % 16] = dirs[static_cast<size_t>(j0 + j) * K + k];
       project_chunk(sa, dirs_t, off, out_a.data(), Na);
       project_chunk(sb, dirs_t, off, out_b.data(), Nb);
       tbb::parallel_for(0, nj, [&](int j) {
         SortScratch& sc = scratch.local();
-        sc.a.resize(Na);
-        sc.b.resize(Nb);
-        const float* ra = radix_sort(out_a.data() + static_cast<size_t>(j) * Na, sc.a.data(), Na);
-        const float* rb = radix_sort(out_b.data() + static_cast<size_t>(j) * Nb, sc.b.data(), Nb);
-        w1[j0 + j] = wasserstein1_sorted(ra, Na, rb, Nb);
+        sc.ka.resize(Na);
+        sc.kb.resize(Nb);
+        sc.tmp.resize(std::max(Na, Nb));
+        radix_sort_keys(out_a.data() + static_cast<size_t>(j) * Na, Na, sc.ka.data(), sc.tmp.data());
+        radix_sort_keys(out_b.data() + static_cast<size_t>(j) * Nb, Nb, sc.kb.data(), sc.tmp.data());
+        w1[j0 + j] = wasserstein1_sorted_keys(sc.ka.data(), Na, sc.kb.data(), Nb);
       });
     }
     double sum = 0;

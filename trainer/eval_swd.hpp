@@ -45,6 +45,9 @@ namespace swd_detail {
 // on even positions of a zero image twice the size and convolves with 4x that filter. Level l is
 // [n, c, h >> l, w >> l].
 std::vector<std::vector<float>> laplacian_pyramid(const float* images, int n, int c, int h, int w, int levels);
+// One step of it: returns pyr_down(level) ([n, c, rows / 2, cols / 2]) and turns `level` ([n, c, rows, cols])
+// into its band, level - pyr_up(pyr_down(level)), in place.
+std::vector<float> pyramid_step(std::vector<float>& level, int n, int c, int rows, int cols);
 
 // The random choices of one SWD evaluation.
 struct SwdDraws {
@@ -65,10 +68,16 @@ SwdResult sliced_wasserstein_with(const float* a, int na, const float* b, int nb
 
 // Exact W1 between the empirical distributions of sorted arrays a[0..m) and b[0..n).
 double wasserstein1_sorted(const float* a, std::size_t m, const float* b, std::size_t n);
+// The same on sorted radix keys (decoded on the fly).
+double wasserstein1_sorted_keys(const uint32_t* a, std::size_t m, const uint32_t* b, std::size_t n);
 
-// Sorts n floats ascending (LSD radix sort on order-preserving 32-bit keys, 3 passes of 11/11/10 bits). `scratch`
-// holds n floats. Returns the buffer that holds the result (data or scratch). NaN sorts after +inf.
-float* radix_sort(float* data, float* scratch, std::size_t n);
+// Order-preserving 32-bit keys of floats (key order = float order, -0 before +0, NaNs at the ends) and back.
+uint32_t key_of_float(float f);
+float float_of_key(uint32_t k);
+
+// The keys of v[0..n), sorted ascending, into keys[0..n) (tmp: n scratch). LSD radix sort, 3 passes of
+// 11/11/10 bits.
+void radix_sort_keys(const float* v, std::size_t n, uint32_t* keys, uint32_t* tmp);
 
 }  // namespace swd_detail
 }  // namespace trainer

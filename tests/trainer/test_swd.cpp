@@ -6,6 +6,8 @@
 #include <tbb/global_control.h>
 
 #include <algorithm>
+#include <bit>
+#include <iterator>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -84,7 +86,7 @@ TEST(SwdPieces, RadixSortMatchesStdSort) {
   std::mt19937 gen(7);
   std::normal_distribution<float> g(0.0f, 3.0f);
   for (size_t n : {size_t(0), size_t(1), size_t(2), size_t(17), size_t(5000), size_t(70000)}) {
-    std::vector<float> v(n), scratch(n);
+    std::vector<float> v(n);
     for (auto& x : v) x = g(gen);
     if (n > 10) {
       v[0] = 0.0f, v[1] = -0.0f, v[2] = std::numeric_limits<float>::infinity();
@@ -92,16 +94,18 @@ TEST(SwdPieces, RadixSortMatchesStdSort) {
     }
     std::vector<float> expect = v;
     std::sort(expect.begin(), expect.end());
-    const float* got = sd::radix_sort(v.data(), scratch.data(), n);
-    for (size_t i = 0; i < n; ++i) ASSERT_EQ(got[i], expect[i]) << "n " << n << " at " << i;
+    std::vector<uint32_t> keys(n), tmp(n);
+    sd::radix_sort_keys(v.data(), n, keys.data(), tmp.data());
+    for (size_t i = 0; i < n; ++i) ASSERT_EQ(sd::float_of_key(keys[i]), expect[i]) << "n " << n << " at " << i;
   }
-  // All values equal in the high digits: the skipped passes must still leave the result in the returned buffer.
-  std::vector<float> same(1000), scratch(1000);
-  for (size_t i = 0; i < same.size(); ++i) same[i] = 1.0f + static_cast<float>((i * 37) % 100) * 1e-7f;
-  std::vector<float> expect = same;
-  std::sort(expect.begin(), expect.end());
-  const float* got = sd::radix_sort(same.data(), scratch.data(), same.size());
-  EXPECT_TRUE(std::equal(expect.begin(), expect.end(), got));
+  // Keys order like the floats and decode exactly (bit for bit, -0 included).
+  const float probe[] = {-std::numeric_limits<float>::infinity(), -3.5f, -1e-40f, -0.0f, 0.0f, 1e-40f, 2.0f, 3e38f};
+  for (size_t i = 0; i < std::size(probe); ++i) {
+    EXPECT_EQ(std::bit_cast<uint32_t>(sd::float_of_key(sd::key_of_float(probe[i]))), std::bit_cast<uint32_t>(probe[i]));
+    if (i > 0) {
+      EXPECT_LT(sd::key_of_float(probe[i - 1]), sd::key_of_float(probe[i]));
+    }
+  }
 }
 
 TEST(SwdPieces, Wasserstein1OfSortedSets) {
