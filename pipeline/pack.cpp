@@ -323,6 +323,10 @@ PackSummary pack(const PackOptions& o) {
     } catch (const RejectedInput& e) {
       w->rejected = true;
       w->reason = reject_reason(w->item, e.what());
+      // A failed decode may leave state in the decoder (a TurboJPEG handle after a corrupt header did, in the
+      // first Transform): start the next image on this thread from a fresh one, so that no image's result can
+      // depend on which bad file the same thread met before (and so on --threads).
+      tf.reset();
     }
     return w;
   });
