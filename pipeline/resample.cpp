@@ -4,9 +4,10 @@
 // separate multiply and add, and a fused multiply-add would round some window centres differently.
 //
 // Kernels. The horizontal pass works on blocks of 16 consecutive interleaved output samples (e.g. 5 1/3 RGB
-// pixels): with AVX-512 VBMI one vpermi2b picks, for every lane at once, the input byte of one tap from a
-// 128-byte window of the row, and one vpmulld + vpaddd accumulates it in 32-bit fixed point exactly as
-// Pillow's scalar loop does. Per-lane byte indices and coefficients are precomputed per plan. Blocks whose
+// pixels): with AVX-512 VBMI one vpermi2b picks, for every lane at once, the input bytes of two taps from a
+// 128-byte window of the row into the lane's two 16-bit halves, and two vpdpwssd (AVX-512 VNNI) accumulate
+// them against the coefficients split into 16-bit high and low parts; recombined, the 32-bit sum is exactly
+// Pillow's scalar one. Per-lane byte indices and coefficient halves are precomputed per plan. Blocks whose
 // window is wider than 128 bytes (downscales beyond ~6x) take the scalar loop. The vertical pass is a
 // contiguous multiply-accumulate over 16 samples at a time. Without AVX-512 the same loops run in scalar code.
 #include "pipeline/resample.hpp"
@@ -36,6 +37,36 @@ double bilinear(double x) {
   if (x < 1.0) return 1.0 - x;
   return 0.0;
 }
+
+#ifdef PIPELINE_RESAMPLE_AVX512
+// acc + the pairwise int16 dot products of a and b, per 32-bit lane (one vpdpwssd with AVX-512 VNNI).
+inline __m512i dot16(__m512i acc, __m512i a, __m512i b) {
+#ifdef __AVX512VNNI__
+  return _mm512_dpwssd_epi32(acc, a, b);
+#else
+  return _mm512_add_epi32(acc, _mm512_madd_epi16(a, b));
+#endif
+}
+#endif
+
+// Two int16 values (each within -32768..32767) as the halves of one 32-bit lane, `lo` in the low half.
+uint32_t split_pair(int32_t lo, int32_t hi) {
+  return static_cast<uint32_t>(static_cast<uint16_t>(static_cast<int16_t>(lo))) |
+         (static_cast<uint32_t>(static_cast<uint16_t>(static_cast<int16_t>(hi))) << 16);
+}
+
+#ifdef PIPELINE_RESAMPLE_AVX512
+// Byte indices putting byte l of a 64-byte table in byte 4l and byte l of a second one (index 64 + l) in byte 4l + 2.
+inline __m512i pair_index() {
+  alignas(64) static const uint8_t idx[64] = {
+#define PAIR(l) static_cast<uint8_t>(l), 0, static_cast<uint8_t>(64 + (l)), 0
+      PAIR(0), PAIR(1), PAIR(2),  PAIR(3),  PAIR(4),  PAIR(5),  PAIR(6),  PAIR(7),
+      PAIR(8), PAIR(9), PAIR(10), PAIR(11), PAIR(12), PAIR(13), PAIR(14), PAIR(15),
+#undef PAIR
+  };
+  return _mm512_load_si512(idx);
+}
+#endif
 
 // Pillow's clip8 without its lookup table: the fixed-point sum to 0..255.
 inline uint8_t clip8(int32_t acc) {
@@ -124,22 +155,45 @@ Resampler::Resampler(const ResampleSpec& s) : spec_(s) {
     const int avail = row_bytes - blk.base;
     blk.mask_lo = avail >= 64 ? ~0ull : (1ull << avail) - 1;
     blk.mask_hi = avail >= 128 ? ~0ull : avail > 64 ? (1ull << (avail - 64)) - 1 : 0ull;
-    blk.table = static_cast<int>(idx_.size() / kBlock);
+    blk.table = static_cast<int>(pair_idx_.size() / kBlock);
     if (!blk.simd) continue;
-    for (int t = 0; t < blk.ntaps; ++t) {
+    // Lane j, tap t: its byte index in the window and its coefficient (0 / 0 beyond the lane's taps).
+    auto tap = [&](int j, int t, uint32_t* idx, int32_t* k) {
+      *idx = 0;
+      *k = 0;
+      if (j >= j1) return;
+      const int xx = s.left + j / ch, c = j % ch;
+      if (t >= hx_.count[xx]) return;
+      *idx = static_cast<uint32_t>((hx_.first[xx] + t) * s.bpp + c - blk.base);
+      *k = hx_.coeff[static_cast<size_t>(xx) * hx_.ksize + t];
+    };
+    for (int t = 0; t < blk.ntaps; t += 2) {
       for (int l = 0; l < kBlock; ++l) {
-        const int j = j0 + l;
-        int32_t idx = 0, k = 0;
-        if (j < j1) {
-          const int xx = s.left + j / ch, c = j % ch;
-          if (t < hx_.count[xx]) {
-            idx = (hx_.first[xx] + t) * s.bpp + c - blk.base;
-            k = hx_.coeff[static_cast<size_t>(xx) * hx_.ksize + t];
-          }
-        }
-        idx_.push_back(idx);
-        kcoef_.push_back(k);
+        uint32_t i0, i1;
+        int32_t k0, k1;
+        tap(j0 + l, t, &i0, &k0);
+        tap(j0 + l, t + 1, &i1, &k1);
+        // kh = k >> 15 (arithmetic) and kl = k & 0x7fff both fit int16 for |k| <= 2^22.
+        pair_idx_.push_back(i0 | (i1 << 16));
+        pair_kh_.push_back(split_pair(k0 >> 15, k1 >> 15));
+        pair_kl_.push_back(split_pair(k0 & 0x7fff, k1 & 0x7fff));
       }
+    }
+  }
+  build_vertical_pairs();
+}
+
+void Resampler::build_vertical_pairs() {
+  vpairs_ = (vy_.ksize + 1) / 2;
+  vpair_kh_.assign(static_cast<size_t>(spec_.out_h) * vpairs_, 0);
+  vpair_kl_.assign(static_cast<size_t>(spec_.out_h) * vpairs_, 0);
+  for (int yy = 0; yy < spec_.out_h; ++yy) {
+    const int y = spec_.top + yy;
+    const int32_t* k = vy_.coeff.data() + static_cast<size_t>(y) * vy_.ksize;
+    for (int t = 0; t < vy_.count[y]; t += 2) {
+      const int32_t k0 = k[t], k1 = t + 1 < vy_.count[y] ? k[t + 1] : 0;
+      vpair_kh_[static_cast<size_t>(yy) * vpairs_ + t / 2] = split_pair(k0 >> 15, k1 >> 15);
+      vpair_kl_[static_cast<size_t>(yy) * vpairs_ + t / 2] = split_pair(k0 & 0x7fff, k1 & 0x7fff);
     }
   }
 }
@@ -175,15 +229,19 @@ void Resampler::horizontal(const uint8_t* src, size_t src_stride, uint8_t* tmp) 
         const uint8_t* p = row + blk.base;
         const __m512i lo = _mm512_maskz_loadu_epi8(blk.mask_lo, p);
         const __m512i hi = _mm512_maskz_loadu_epi8(blk.mask_hi, p + 64);
-        const int32_t* idx = idx_.data() + static_cast<size_t>(blk.table) * kBlock;
-        const int32_t* kc = kcoef_.data() + static_cast<size_t>(blk.table) * kBlock;
-        __m512i acc = _mm512_set1_epi32(kHalf);
-        for (int t = 0; t < blk.ntaps; ++t) {
-          // Byte idx[l] of the 128-byte window into the low byte of lane l, the other three bytes zeroed.
-          const __m512i px = _mm512_maskz_permutex2var_epi8(0x1111111111111111ull, lo,
-                                                            _mm512_loadu_si512(idx + t * kBlock), hi);
-          acc = _mm512_add_epi32(acc, _mm512_mullo_epi32(px, _mm512_loadu_si512(kc + t * kBlock)));
+        const size_t at = static_cast<size_t>(blk.table) * kBlock;
+        const uint32_t* idx = pair_idx_.data() + at;
+        const uint32_t* kh = pair_kh_.data() + at;
+        const uint32_t* kl = pair_kl_.data() + at;
+        __m512i acc_h = _mm512_setzero_si512(), acc_l = _mm512_setzero_si512();
+        for (int t = 0; t < blk.ntaps; t += 2, idx += kBlock, kh += kBlock, kl += kBlock) {
+          // The window bytes of taps t and t + 1 into the two 16-bit halves of each lane (high bytes zeroed).
+          const __m512i px =
+              _mm512_maskz_permutex2var_epi8(0x5555555555555555ull, lo, _mm512_loadu_si512(idx), hi);
+          acc_h = dot16(acc_h, px, _mm512_loadu_si512(kh));
+          acc_l = dot16(acc_l, px, _mm512_loadu_si512(kl));
         }
+        __m512i acc = _mm512_add_epi32(_mm512_slli_epi32(acc_h, 15), _mm512_add_epi32(acc_l, _mm512_set1_epi32(kHalf)));
         acc = _mm512_max_epi32(_mm512_srai_epi32(acc, kResamplePrecisionBits), _mm512_setzero_si512());
         _mm_storeu_si128(reinterpret_cast<__m128i*>(out + b * kBlock), _mm512_cvtusepi32_epi8(acc));
         continue;
@@ -204,26 +262,36 @@ void Resampler::horizontal(const uint8_t* src, size_t src_stride, uint8_t* tmp) 
 }
 
 void Resampler::vertical(const uint8_t* tmp, uint8_t* dst, size_t dst_stride) const {
-  const int ks = vy_.ksize;
   const int nblocks = static_cast<int>(blocks_.size());
   for (int yy = 0; yy < spec_.out_h; ++yy) {
     const int y = spec_.top + yy;
     const int n = vy_.count[y];
-    const int32_t* k = vy_.coeff.data() + static_cast<size_t>(y) * ks;
     const uint8_t* rows = tmp + static_cast<size_t>(vy_.first[y] - row0_) * tmp_stride_;
     uint8_t* out = dst + static_cast<size_t>(yy) * dst_stride;
     for (int b = 0; b < nblocks; ++b) {
       const int valid = std::min(kBlock, row_samples_ - b * kBlock);
 #ifdef PIPELINE_RESAMPLE_AVX512
-      __m512i acc = _mm512_set1_epi32(kHalf);
+      // Rows t and t + 1 of the block's 16 columns into the two 16-bit halves of each lane (byte l of row t to
+      // byte 4l, of row t + 1 to byte 4l + 2), then the same split-coefficient dot products as horizontally.
+      const __m512i pair_bytes = pair_index();
+      __m512i acc_h = _mm512_setzero_si512(), acc_l = _mm512_setzero_si512();
       const uint8_t* p = rows + b * kBlock;
-      for (int t = 0; t < n; ++t) {
-        const __m512i px = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + t * tmp_stride_)));
-        acc = _mm512_add_epi32(acc, _mm512_mullo_epi32(px, _mm512_set1_epi32(k[t])));
+      const uint32_t* kh = vpair_kh_.data() + static_cast<size_t>(yy) * vpairs_;
+      const uint32_t* kl = vpair_kl_.data() + static_cast<size_t>(yy) * vpairs_;
+      for (int t = 0; t < n; t += 2) {
+        const uint8_t* r0 = p + static_cast<size_t>(t) * tmp_stride_;
+        const uint8_t* r1 = t + 1 < n ? r0 + tmp_stride_ : r0;  // a lone last tap pairs with itself, weight 0
+        const __m512i a = _mm512_castsi128_si512(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r0)));
+        const __m512i c = _mm512_castsi128_si512(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r1)));
+        const __m512i px = _mm512_maskz_permutex2var_epi8(0x5555555555555555ull, a, pair_bytes, c);
+        acc_h = dot16(acc_h, px, _mm512_set1_epi32(static_cast<int>(kh[t / 2])));
+        acc_l = dot16(acc_l, px, _mm512_set1_epi32(static_cast<int>(kl[t / 2])));
       }
+      __m512i acc = _mm512_add_epi32(_mm512_slli_epi32(acc_h, 15), _mm512_add_epi32(acc_l, _mm512_set1_epi32(kHalf)));
       acc = _mm512_max_epi32(_mm512_srai_epi32(acc, kResamplePrecisionBits), _mm512_setzero_si512());
       _mm_mask_storeu_epi8(out + b * kBlock, static_cast<__mmask16>((1u << valid) - 1), _mm512_cvtusepi32_epi8(acc));
 #else
+      const int32_t* k = vy_.coeff.data() + static_cast<size_t>(y) * vy_.ksize;
       int32_t acc[kBlock];
       for (int l = 0; l < kBlock; ++l) acc[l] = kHalf;
       const uint8_t* p = rows + b * kBlock;

@@ -68,7 +68,7 @@ class Resampler {
   struct Block {
     int base = 0;         // first input byte of the row the block reads
     int ntaps = 0;        // taps of the widest sample in the block
-    int table = 0;        // offset of this block's [ntaps][16] entries in idx_ / kcoef_
+    int table = 0;        // offset of this block's [(ntaps + 1) / 2][16] tap-pair entries in pair_idx_ / pair_kh_ / pair_kl_
     bool simd = false;    // all bytes read lie in [base, base + 128): the permute kernel applies
     uint64_t mask_lo = 0; // bytes of [base, base + 64) inside the row (masked load: never read past it)
     uint64_t mask_hi = 0; // bytes of [base + 64, base + 128) inside the row
@@ -76,6 +76,7 @@ class Resampler {
 
   void horizontal(const uint8_t* src, size_t src_stride, uint8_t* tmp) const;
   void vertical(const uint8_t* tmp, uint8_t* dst, size_t dst_stride) const;
+  void build_vertical_pairs();
 
   ResampleSpec spec_;
   AxisFilter hx_, vy_;
@@ -83,8 +84,16 @@ class Resampler {
   int row_samples_ = 0;       // out_w * channels
   int tmp_stride_ = 0;        // intermediate row pitch: blocks * 16
   std::vector<Block> blocks_;
-  std::vector<int32_t> idx_;    // [tap entries][16] byte index into the block's 128-byte window
-  std::vector<int32_t> kcoef_;  // [tap entries][16] coefficient (0 for padding lanes and missing taps)
+  // Per tap pair (t, t + 1) and lane, two 16-bit halves: byte indices into the block's 128-byte window, and the
+  // coefficient split as k = kh * 2^15 + kl (0 for padding lanes and missing taps), so that int16 dot products
+  // (vpdpwssd) accumulate exactly Pillow's 32-bit sum: sum(p * k) = 2^15 * sum(p * kh) + sum(p * kl).
+  std::vector<uint32_t> pair_idx_;  // [pair entries][16]
+  std::vector<uint32_t> pair_kh_;   // [pair entries][16]
+  std::vector<uint32_t> pair_kl_;   // [pair entries][16]
+  // The same split for the vertical pass, per cropped output row and tap pair (one value broadcast to all lanes).
+  int vpairs_ = 0;                  // tap pairs per output row: (vy_.ksize + 1) / 2
+  std::vector<uint32_t> vpair_kh_;  // [out_h][vpairs_]
+  std::vector<uint32_t> vpair_kl_;  // [out_h][vpairs_]
 };
 
 // The plain reference: Pillow's two passes over the whole resized image (skipping a pass whose size does not

@@ -36,9 +36,17 @@ constexpr int kFastMargin4 = 5;  // the margin, in quarters
 
 // torchvision 0.14 _compute_resized_output_size: the shorter side becomes S, the longer
 // int(S * long / short) in Python floats (an exact integer product, then a correctly rounded division).
+// A resized long side beyond this means an absurd aspect ratio (4096:1 at S = 64); refused rather than planned.
+constexpr int64_t kMaxResizedSide = 1 << 20;
+
 std::pair<int, int> resized_size(int w, int h, int S) {
-  if (w <= h) return {S, static_cast<int>(static_cast<double>(int64_t{S} * h) / w)};
-  return {static_cast<int>(static_cast<double>(int64_t{S} * w) / h), S};
+  const int64_t lo = std::min(w, h), hi = std::max(w, h);
+  const auto longer = static_cast<int64_t>(static_cast<double>(S * hi) / static_cast<double>(lo));
+  if (longer > kMaxResizedSide)
+    throw RejectedInput("image of " + std::to_string(w) + "x" + std::to_string(h) + " has an extreme aspect ratio: Resize(" +
+                        std::to_string(S) + ") would make its long side " + std::to_string(longer) + " pixels");
+  if (w <= h) return {S, static_cast<int>(longer)};
+  return {static_cast<int>(longer), S};
 }
 
 // torchvision center_crop: int(round((full - S) / 2.0)), where Python's round() sends halves to even.

@@ -210,6 +210,20 @@ TEST(TransformPixels, BadArgumentsAreInvalidArgument) {
   EXPECT_THROW(t.pixels(src.data(), 10, 10, 1, f.data(), 0.5f, 0.0f), std::invalid_argument);
 }
 
+TEST(TransformPixels, ExtremeAspectRatioIsRejectedThinImagesAreNot) {
+  Transform t({64, 3});
+  std::vector<uint8_t> dst(t.output_elems());
+  std::vector<uint8_t> line(20000, 128);  // 20000 x 1: Resize(64) would be 1,280,000 x 64
+  try {
+    t.pixels(line.data(), 20000, 1, 1, dst.data());
+    ADD_FAILURE() << "accepted";
+  } catch (const RejectedInput& e) {
+    EXPECT_NE(std::string(e.what()).find("extreme aspect ratio"), std::string::npos) << e.what();
+  }
+  t.pixels(line.data(), 300, 1, 1, dst.data());  // 19200 x 64, centre-cropped: a flat grey image
+  for (uint8_t v : dst) ASSERT_EQ(v, 128);
+}
+
 TEST(ProbeHeader, ReportsFormatAndSizeWithoutDecoding) {
   const auto j = pipeline::probe_header(fixture("landscape_251x163.jpg"));
   EXPECT_EQ(j.format, pipeline::ImageFormat::jpeg);
