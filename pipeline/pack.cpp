@@ -209,6 +209,12 @@ std::string reject_reason(const SourceItem& item, const std::string& why) {
 }  // namespace
 
 PackSummary pack(const PackOptions& o) {
+  // After a failed write (a full disk) HDF5 1.10 keeps the file in a state that its exit-time cleanup cannot
+  // close: H5_term_library crashes in H5F__close_cb, and `celeba-pack` would die of SIGSEGV instead of exiting
+  // with status 1 and its message. The pack closes every file it opens itself, so the exit-time cleanup is not
+  // needed. H5dont_atexit only works before HDF5's first call; when the process already used HDF5 (a test
+  // harness), it fails harmlessly and that process keeps the library's cleanup.
+  H5dont_atexit();
   validate(o);
   const auto t0 = std::chrono::steady_clock::now();
   auto source = open_source(o.input, o.layout);
