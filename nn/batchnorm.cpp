@@ -63,8 +63,10 @@ BatchNorm::BatchNorm(Context& ctx, const BatchNormTensors& t, const dnnl::memory
 
   // ---- backward: diff_src and diff_dst share one buffer (oneDNN batch normalization supports in-place) ----
   // One prop_kind::backward primitive serves both uses: oneDNN 2.6 has no backward_data with a scale, and the
-  // per-channel sums that make d gamma and d beta are the ones d src needs anyway.
-  const memory::desc diff_md = diff_src.get_desc();  // the producer's diff_dst layout
+  // per-channel sums that make d gamma and d beta are the ones d src needs anyway. The gradients take the
+  // layout of the data (oneDNN's bnorm wants them alike); when the producer's diff_dst is laid out otherwise
+  // (a convolution's backward may pick plain NCHW for few channels), d src is reordered into it.
+  const memory::desc diff_md = src_md;
   auto bwd_pd = batch_normalization_backward::primitive_desc(
       batch_normalization_backward::desc(prop_kind::backward, diff_md, src_md, opt.eps, flags), ctx.engine, fwd_pd);
   diff_src_ = relayout_to(ctx, bwd_pd.diff_src_desc(), diff_src);

@@ -6,6 +6,8 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <cstdint>
+#include <deque>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,6 +40,31 @@ struct Buffer {
 struct BatchCount {
   std::string name;
   int64_t value = 0;
+};
+
+// The named tensors of one network in state_dict order, at stable addresses (layers hold references).
+struct NetworkTensors {
+  std::deque<Param> params;
+  std::deque<Buffer> buffers;      // running_mean, running_var of each BatchNorm, in order
+  std::deque<BatchCount> counts;   // num_batches_tracked of each BatchNorm
+
+  Param& param(const std::string& name) { return find(params, name); }
+  Buffer& buffer(const std::string& name) { return find(buffers, name); }
+  BatchCount& count(const std::string& name) { return find(counts, name); }
+  template <class T>
+  static std::vector<T*> pointers(std::deque<T>& d) {
+    std::vector<T*> v;
+    for (auto& x : d) v.push_back(&x);
+    return v;
+  }
+
+ private:
+  template <class T>
+  static T& find(std::deque<T>& d, const std::string& name) {
+    for (auto& x : d)
+      if (x.name == name) return x;
+    throw std::logic_error("nn: no tensor named '" + name + "'");
+  }
 };
 
 // A Param whose value and grad (zeroed) are allocated in `d`: a descriptor of the same bytes as PyTorch's plain

@@ -1,0 +1,181 @@
+// The DCGAN of the PyTorch tutorial (pytorch/examples dcgan) on oneDNN: G, D, two Adams and the training step.
+#include "nn/dcgan.hpp"
+
+#include "nn/bce.hpp"
+#include "nn/discriminator.hpp"
+#include "nn/generator.hpp"
+#include "nn/init.hpp"
+#include "nn/memory.hpp"
+#include "nn/precision_plan.hpp"
+
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace nn {
+
+namespace {
+
+void validate(const DcganConfig& c) {
+  auto positive = [](int v, const char* opt) {
+    if (v < 1) throw std::invalid_argument(std::string("--") + opt + ": must be at least 1, got " + std::to_string(v));
+  };
+  positive(c.nz, "nz");
+  positive(c.ngf, "ngf");
+  positive(c.ndf, "ndf");
+  if (c.nc != 1 && c.nc != 3)
+    throw std::invalid_argument("nc: the model takes 1 (gray) or 3 (RGB) channels, got " + std::to_string(c.nc));
+  if (c.image_size != 64)
+    throw std::invalid_argument("image size: the DCGAN of the tutorial is built for 64x64 images, got " +
+                                std::to_string(c.image_size));
+  if (c.batch < 2)
+    throw std::invalid_argument("--batch: BatchNorm in training mode needs at least 2 images per batch, got " +
+                                std::to_string(c.batch));
+}
+
+}  // namespace
+
+struct Dcgan::Impl {
+  // An eval-mode generator for one batch size (sample()), reading the same Params and Buffers.
+  struct Sampler {
+    std::unique_ptr<Generator> g;
+    Relayout out;  // G's output -> f32 plain NCHW
+  };
+
+  PrecisionPlan plan;
+  NetworkTensors g_tensors, d_tensors;
+  std::unique_ptr<Generator> g;
+  dnnl::memory d_input;        // [B,nc,64,64] what D reads: G's output itself when the descriptors agree
+  Reorder fake_to_d;           // G's output -> d_input (inactive when the same memory)
+  dnnl::memory real_staging;   // [B,nc,64,64] f32 plain: the host's real batch (d_input itself when f32 plain)
+  Reorder real_to_d;           // real_staging -> d_input
+  std::unique_ptr<Discriminator> d;
+  Relayout fake_host;          // G's output -> f32 plain, for copy_fake
+  std::unique_ptr<Adam> adam_g, adam_d;
+  std::map<int, Sampler> samplers;
+  std::vector<float> logits, diff;  // [B] host scratch for the loss
+
+  // sigmoid + BCE of D's last forward pass against `target`; writes d loss/d logits for D's backward.
+  BceResult loss(Context& ctx, float target) {
+    const auto n = static_cast<int64_t>(logits.size());
+    copy_from_memory(ctx, logits.data(), d->logits(), logits.size() * sizeof(float));
+    const BceResult r = sigmoid_bce(diff.data(), logits.data(), n, target);
+    copy_to_memory(ctx, d->diff_logits(), diff.data(), diff.size() * sizeof(float));
+    return r;
+  }
+};
+
+Dcgan::Dcgan(Context& ctx, const DcganConfig& cfg, const AdamConfig& adam) : ctx_(ctx), cfg_(cfg) {
+  validate(cfg);
+  impl_ = std::make_unique<Impl>();
+  Impl& m = *impl_;
+  m.plan = plan_for(ctx.precision);
+  m.g_tensors = Generator::make_tensors(ctx, cfg);
+  m.d_tensors = Discriminator::make_tensors(ctx, cfg);
+  const int B = cfg.batch;
+  try {
+    m.g = std::make_unique<Generator>(ctx, cfg, m.g_tensors, B, /*training=*/true, m.plan);
+    const auto in_desc = Discriminator::input_desc(cfg, B, m.plan);
+    m.d_input = m.g->out().get_desc() == in_desc ? m.g->out() : make_memory(ctx, in_desc);
+    m.fake_to_d = Reorder(ctx, m.g->out(), m.d_input);
+    const auto host_image = plain_desc({B, cfg.nc, 64, 64});
+    m.real_staging = in_desc == host_image ? m.d_input : make_memory(ctx, host_image);
+    m.real_to_d = Reorder(ctx, m.real_staging, m.d_input);
+    m.d = std::make_unique<Discriminator>(ctx, cfg, m.d_tensors, B, m.d_input, m.g->diff_out(), m.plan);
+    m.fake_host = relayout_from(ctx, m.g->out(), host_image);
+  } catch (const dnnl::error& e) {
+    throw std::runtime_error(std::string("oneDNN could not build the DCGAN for --engine ") + to_string(ctx.kind) +
+                             " --precision " + to_string(ctx.precision) + " (" + e.what() + ")" +
+                             (ctx.precision == Precision::bf16
+                                  ? ": bf16 convolutions need a CPU with AVX-512 (ideally AVX512_BF16); try --precision f32"
+                                  : ""));
+  }
+  m.adam_g = std::make_unique<Adam>(ctx, generator_params(), adam);
+  m.adam_d = std::make_unique<Adam>(ctx, discriminator_params(), adam);
+  m.logits.resize(static_cast<size_t>(B));
+  m.diff.resize(static_cast<size_t>(B));
+}
+
+Dcgan::~Dcgan() = default;
+
+void Dcgan::init_weights(std::mt19937_64& rng) {
+  Impl& m = *impl_;
+  weights_init(ctx_, generator_params(), rng);
+  weights_init(ctx_, discriminator_params(), rng);
+  for (NetworkTensors* t : {&m.g_tensors, &m.d_tensors}) {
+    for (auto& b : t->buffers) fill(ctx_, b.value, b.name.ends_with("running_var") ? 1.f : 0.f);
+    for (auto& c : t->counts) c.value = 0;
+  }
+  m.adam_g->reset();
+  m.adam_d->reset();
+}
+
+StepResult Dcgan::train_step(const float* real, const float* noise) {
+  Impl& m = *impl_;
+  const size_t image_bytes = static_cast<size_t>(cfg_.batch) * cfg_.nc * 64 * 64 * sizeof(float);
+  // The master weights may have changed since the last step (optimizer, init, checkpoint load).
+  m.g->load_weights();
+  m.d->load_weights();
+  copy_to_memory(ctx_, m.real_staging, real, image_bytes);
+  m.real_to_d.execute(ctx_.stream);
+  copy_to_memory(ctx_, m.g->noise(), noise, static_cast<size_t>(cfg_.batch) * cfg_.nz * sizeof(float));
+
+  // (1) Update D: maximize log(D(x)) + log(1 - D(G(z))). Real batch first; G's forward then overwrites the
+  // real batch when D reads G's output memory directly, which D no longer needs.
+  m.d->forward();
+  const BceResult real_r = m.loss(ctx_, 1.f);
+  m.d->backward_params(/*accumulate=*/false);
+  m.g->forward();
+  m.fake_to_d.execute(ctx_.stream);
+  m.d->forward();  // on fake.detach(): its own batch statistics
+  const BceResult fake_r = m.loss(ctx_, 0.f);
+  m.d->backward_params(/*accumulate=*/true);
+  m.adam_d->step();
+  m.d->load_weights();
+
+  // (2) Update G: maximize log(D(G(z))) through the updated D (training-mode BN, a third batch statistic).
+  m.d->forward();
+  const BceResult gen_r = m.loss(ctx_, 1.f);
+  m.d->backward_input();  // into G's diff_out
+  m.g->backward();
+  m.adam_g->step();
+  wait(ctx_);
+  return {real_r.loss + fake_r.loss, gen_r.loss, real_r.mean_prob, fake_r.mean_prob, gen_r.mean_prob};
+}
+
+void Dcgan::copy_fake(float* dst) const {
+  impl_->fake_host.execute(ctx_.stream);
+  copy_from_memory(ctx_, dst, impl_->fake_host.mem, static_cast<size_t>(cfg_.batch) * cfg_.nc * 64 * 64 * sizeof(float));
+}
+
+void Dcgan::sample(const float* noise, int n, float* out) {
+  if (n < 1) throw std::invalid_argument("sample: the number of images must be at least 1, got " + std::to_string(n));
+  Impl& m = *impl_;
+  auto it = m.samplers.find(n);
+  if (it == m.samplers.end()) {
+    Impl::Sampler s;
+    s.g = std::make_unique<Generator>(ctx_, cfg_, m.g_tensors, n, /*training=*/false, m.plan);
+    s.out = relayout_from(ctx_, s.g->out(), plain_desc({n, cfg_.nc, 64, 64}));
+    it = m.samplers.emplace(n, std::move(s)).first;
+  }
+  Impl::Sampler& s = it->second;
+  s.g->load_weights();
+  copy_to_memory(ctx_, s.g->noise(), noise, static_cast<size_t>(n) * cfg_.nz * sizeof(float));
+  s.g->forward();
+  s.out.execute(ctx_.stream);
+  copy_from_memory(ctx_, out, s.out.mem, static_cast<size_t>(n) * cfg_.nc * 64 * 64 * sizeof(float));
+}
+
+std::vector<Param*> Dcgan::generator_params() { return NetworkTensors::pointers(impl_->g_tensors.params); }
+std::vector<Param*> Dcgan::discriminator_params() { return NetworkTensors::pointers(impl_->d_tensors.params); }
+std::vector<Buffer*> Dcgan::generator_buffers() { return NetworkTensors::pointers(impl_->g_tensors.buffers); }
+std::vector<Buffer*> Dcgan::discriminator_buffers() { return NetworkTensors::pointers(impl_->d_tensors.buffers); }
+std::vector<BatchCount*> Dcgan::generator_batch_counts() { return NetworkTensors::pointers(impl_->g_tensors.counts); }
+std::vector<BatchCount*> Dcgan::discriminator_batch_counts() {
+  return NetworkTensors::pointers(impl_->d_tensors.counts);
+}
+Adam& Dcgan::adam_g() { return *impl_->adam_g; }
+Adam& Dcgan::adam_d() { return *impl_->adam_d; }
+
+}  // namespace nn

@@ -1,0 +1,122 @@
+// The DCGAN discriminator of the PyTorch tutorial as oneDNN layers: image [B,nc,64,64] -> logit [B,1,1,1].
+#include "nn/discriminator.hpp"
+
+#include "nn/dcgan.hpp"
+
+#include <stdexcept>
+#include <string>
+
+namespace nn {
+
+namespace {
+
+// Layer i: Conv2d at main.0, 2, 5, 8, 11; BatchNorm2d (layers 1..3) right after it.
+int conv_index(int i) { return i == 0 ? 0 : 3 * i - 1; }
+std::string main_name(int index, const char* what) { return "main." + std::to_string(index) + "." + what; }
+
+ConvGeometry geometry(const DcganConfig& cfg, int batch, int i) {
+  const int64_t widths[] = {cfg.nc, cfg.ndf, 2 * cfg.ndf, 4 * cfg.ndf, 8 * cfg.ndf, 1};
+  const int64_t sizes[] = {64, 32, 16, 8, 4, 1};
+  const bool last = i == kLayers - 1;
+  return {batch, widths[i], widths[i + 1], sizes[i], sizes[i + 1], 4, last ? 1 : 2, last ? 0 : 1};
+}
+
+}  // namespace
+
+NetworkTensors Discriminator::make_tensors(Context& ctx, const DcganConfig& cfg) {
+  NetworkTensors t;
+  for (int i = 0; i < kLayers; ++i) {
+    const ConvGeometry g = geometry(cfg, 1, i);
+    t.params.push_back(
+        make_param(ctx, main_name(conv_index(i), "weight"), Conv2d::torch_weight_shape(g), Conv2d::weights_desc(g)));
+    if (i == 0 || i == kLayers - 1) continue;
+    const int b = conv_index(i) + 1;
+    const int64_t c = g.out_channels;
+    t.params.push_back(make_param(ctx, main_name(b, "weight"), {c}, plain_desc({c})));
+    t.params.push_back(make_param(ctx, main_name(b, "bias"), {c}, plain_desc({c})));
+    t.buffers.push_back(make_buffer(ctx, main_name(b, "running_mean"), c, 0.f));
+    t.buffers.push_back(make_buffer(ctx, main_name(b, "running_var"), c, 1.f));
+    t.counts.push_back({main_name(b, "num_batches_tracked"), 0});
+  }
+  return t;
+}
+
+dnnl::memory::desc Discriminator::input_desc(const DcganConfig& cfg, int batch, const PrecisionPlan& plan) {
+  return dnnl::memory::desc({batch, cfg.nc, 64, 64}, data_type(plan.discriminator[0]), kImageLayout);
+}
+
+Discriminator::Discriminator(Context& ctx, const DcganConfig& cfg, NetworkTensors& t, int batch,
+                             const dnnl::memory& input, const dnnl::memory& diff_input, const PrecisionPlan& plan)
+    : ctx_(ctx) {
+  if (input.get_desc() != input_desc(cfg, batch, plan))
+    throw std::logic_error("nn::Discriminator: the input memory is not in Discriminator::input_desc()");
+  dnnl::memory in = input, diff_in = diff_input;
+  for (int i = 0; i < kLayers; ++i) {
+    const auto k = static_cast<size_t>(i);
+    const bool first = i == 0, last = i == kLayers - 1;
+    ConvOptions opt;
+    opt.type = data_type(plan.discriminator[k]);
+    if (first) {
+      opt.src_tag = kImageLayout;
+      opt.post_op = Activation::leaky_relu(kSlope);
+    }
+    if (last) opt.dst_tag = tag::nchw;  // [B,1,1,1]: the host reads the logits
+    layers_[k] = std::make_unique<Conv2d>(ctx, geometry(cfg, batch, i), t.param(main_name(conv_index(i), "weight")),
+                                          in, diff_in, opt);
+    Conv2d& conv = *layers_[k];
+    if (last) break;
+    dnnl::memory out = conv.dst(), diff_out = conv.diff_dst();
+    if (!first) {
+      const int b = conv_index(i) + 1;
+      BatchNormTensors bt{t.param(main_name(b, "weight")), t.param(main_name(b, "bias")),
+                          t.buffer(main_name(b, "running_mean")), t.buffer(main_name(b, "running_var")),
+                          t.count(main_name(b, "num_batches_tracked"))};
+      bn_[k] = std::make_unique<BatchNorm>(ctx, bt, out, diff_out, BatchNorm::Options{});
+      out = bn_[k]->dst();
+      diff_out = bn_[k]->diff_dst();
+    }
+    act_[k].emplace(ctx, Activation::leaky_relu(kSlope), out, diff_out, Eltwise::Options{true, /*fused=*/first});
+    in = act_[k]->dst();
+    diff_in = act_[k]->diff_dst();
+  }
+  const Conv2d& top = *layers_[kLayers - 1];
+  const auto logits_desc = plain_desc({batch, 1, 1, 1});
+  logits_ = relayout_from(ctx, top.dst(), logits_desc);
+  diff_logits_ = relayout_to(ctx, logits_desc, top.diff_dst());
+}
+
+void Discriminator::load_weights() {
+  for (auto& l : layers_) l->load_weights();
+}
+
+void Discriminator::forward() {
+  for (size_t k = 0; k < kLayers; ++k) {
+    layers_[k]->forward();
+    if (bn_[k]) bn_[k]->forward();
+    if (act_[k]) act_[k]->forward();  // a no-op for layer 0 (fused into the convolution)
+  }
+  logits_.execute(ctx_.stream);
+}
+
+void Discriminator::backward_params(bool accumulate) {
+  diff_logits_.execute(ctx_.stream);
+  for (int i = kLayers - 1; i >= 0; --i) {
+    const auto k = static_cast<size_t>(i);
+    if (act_[k]) act_[k]->backward();
+    if (bn_[k]) bn_[k]->backward(accumulate);
+    layers_[k]->backward_weights(accumulate);
+    if (i > 0) layers_[k]->backward_data();  // D's input (real, or the detached fake) needs no gradient
+  }
+}
+
+void Discriminator::backward_input() {
+  diff_logits_.execute(ctx_.stream);
+  for (int i = kLayers - 1; i >= 0; --i) {
+    const auto k = static_cast<size_t>(i);
+    if (act_[k]) act_[k]->backward();
+    if (bn_[k]) bn_[k]->backward_data();
+    layers_[k]->backward_data();
+  }
+}
+
+}  // namespace nn

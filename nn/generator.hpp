@@ -1,0 +1,50 @@
+// The DCGAN generator of the PyTorch tutorial as oneDNN layers: noise [B,nz,1,1] -> image [B,nc,64,64].
+//
+// main.0  ConvTranspose2d(nz, 8ngf, 4, 1, 0)   main.1  BatchNorm2d   main.2  ReLU     (4x4)
+// main.3  ConvTranspose2d(8ngf, 4ngf, 4, 2, 1) main.4  BatchNorm2d   main.5  ReLU     (8x8)
+// main.6  ConvTranspose2d(4ngf, 2ngf, 4, 2, 1) main.7  BatchNorm2d   main.8  ReLU     (16x16)
+// main.9  ConvTranspose2d(2ngf, ngf, 4, 2, 1)  main.10 BatchNorm2d   main.11 ReLU     (32x32)
+// main.12 ConvTranspose2d(ngf, nc, 4, 2, 1)    main.13 Tanh                           (64x64)
+// BatchNorm+ReLU run as one primitive (fuse_norm_relu); Tanh is a post-op of the last deconvolution.
+#pragma once
+#include "nn/batchnorm.hpp"
+#include "nn/context.hpp"
+#include "nn/deconv2d.hpp"
+#include "nn/eltwise.hpp"
+#include "nn/param.hpp"
+#include "nn/precision_plan.hpp"
+
+#include <array>
+#include <memory>
+#include <optional>
+
+namespace nn {
+
+struct DcganConfig;
+
+class Generator {
+ public:
+  // Creates G's Params, Buffers and counters (zeroed; running_var 1) in state_dict order.
+  static NetworkTensors make_tensors(Context& ctx, const DcganConfig& cfg);
+
+  // training: BN with batch statistics and the backward passes; else eval mode (running statistics, inference).
+  Generator(Context& ctx, const DcganConfig& cfg, NetworkTensors& tensors, int batch, bool training,
+            const PrecisionPlan& plan);
+
+  const dnnl::memory& noise() const { return noise_; }   // [B,nz,1,1] f32 plain: the host writes z here
+  const dnnl::memory& out() const { return layers_[4]->dst(); }           // [B,nc,64,64], kImageLayout
+  const dnnl::memory& diff_out() const { return layers_[4]->diff_dst(); } // [B,nc,64,64]: d loss/d out goes here
+  Deconv2d& layer(int i) { return *layers_[static_cast<size_t>(i)]; }
+
+  void load_weights();   // the master weights -> every deconvolution's weights
+  void forward();        // out = G(noise)
+  void backward();       // from diff_out: every Param's grad (overwritten)
+
+ private:
+  dnnl::memory noise_;
+  std::array<std::unique_ptr<Deconv2d>, kLayers> layers_;
+  std::array<std::unique_ptr<BatchNorm>, kLayers - 1> bn_;
+  std::optional<Eltwise> tanh_;
+};
+
+}  // namespace nn

@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""Golden fixture for nn: one training iteration of the reference PyTorch DCGAN at a small configuration.
+
+The models are the DCGAN tutorial's / pytorch/examples dcgan's Generator and Discriminator (nn.Sequential
+`main`), initialized by the tutorial's weights_init (BatchNorm weight N(1, 0.02)), trained for one iteration in
+the tutorial's order on a fixed real batch (uint8 images normalized as ToTensor + Normalize(0.5, 0.5)) and fixed
+noise, with BCELoss and Adam(lr 2e-4, betas (0.5, 0.999)). CPU, float32, one thread, deterministic algorithms.
+
+Stored (HDF5, h5py; state_dict names and PyTorch layouts):
+  attrs: format="dcgan-golden", version=1, nz, ngf, ndf, nc, batch, lr, beta1, beta2, eps, torch_version
+  input/real_u8 [B,nc,64,64] uint8   real = (u8 / 255 - 0.5) / 0.5 in float32
+  input/noise [B,nz,1,1]   input/sample_noise [S,nz,1,1]
+  init/{G,D}/<state_dict name>          weights, BN buffers, num_batches_tracked before the step
+  out/d_real, out/d_fake1, out/d_fake2 [B]   D(x), D(G(z)) before D's update, D(G(z)) after it
+  out/fake [B,nc,64,64]                   G(z) (training-mode BN)
+  out/loss_d_real, loss_d_fake, loss_g    scalars
+  grad/D/<param>   D's gradients of the D step (errD_real + errD_fake; before PyTorch's G step adds to them)
+  grad/G/<param>   G's gradients of the G step
+  after/{G,D}/<state_dict name>           everything after the step (weights, running stats, counters)
+  adam/{G,D}/<param>/exp_avg, exp_avg_sq; attrs step
+  out/sample [S,nc,64,64]                 G in eval mode (running stats) on sample_noise, after the step
+
+Usage: /usr/bin/python3 make_dcgan_golden.py OUT.h5 [--nz 8 --ngf 3 --ndf 3 --nc 3 --batch 4 --samples 1 --seed 1]
+"""
+import argparse
+
+import h5py
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.optim as optim
+
+
+class Generator(nn.Module):  # pytorch/examples dcgan, without the ngpu plumbing
+    def __init__(self, nz, ngf, nc):
+        super().__init__()
+        self.main = nn.Sequential(
+            nn.ConvTranspose2d(nz, ngf * 8, 4, 1, 0, bias=False), nn.BatchNorm2d(ngf * 8), nn.ReLU(True),
+            nn.ConvTranspose2d(ngf * 8, ngf * 4, 4, 2, 1, bias=False), nn.BatchNorm2d(ngf * 4), nn.ReLU(True),
+            nn.ConvTranspose2d(ngf * 4, ngf * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ngf * 2), nn.ReLU(True),
+            nn.ConvTranspose2d(ngf * 2, ngf, 4, 2, 1, bias=False), nn.BatchNorm2d(ngf), nn.ReLU(True),
+            nn.ConvTranspose2d(ngf, nc, 4, 2, 1, bias=False), nn.Tanh())
+
+    def forward(self, x):
+        return self.main(x)
+
+
+class Discriminator(nn.Module):
+    def __init__(self, nc, ndf):
+        super().__init__()
+        self.main = nn.Sequential(
+            nn.Conv2d(nc, ndf, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(ndf, ndf * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ndf * 2), nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(ndf * 2, ndf * 4, 4, 2, 1, bias=False), nn.BatchNorm2d(ndf * 4), nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(ndf * 4, ndf * 8, 4, 2, 1, bias=False), nn.BatchNorm2d(ndf * 8), nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(ndf * 8, 1, 4, 1, 0, bias=False), nn.Sigmoid())
+
+    def forward(self, x):
+        return self.main(x)
+
+
+def weights_init(m):  # the tutorial's, with the BatchNorm weight centred on 1
+    name = m.__class__.__name__
+    if name.find('Conv') != -1:
+        nn.init.normal_(m.weight.data, 0.0, 0.02)
+    elif name.find('BatchNorm') != -1:
+        nn.init.normal_(m.weight.data, 1.0, 0.02)
+        nn.init.constant_(m.bias.data, 0)
+
+
+def put(group, name, t):
+    a = t.detach().cpu().numpy() if torch.is_tensor(t) else np.asarray(t)
+    # gzip saves ~10% on float32 noise but each chunked dataset costs ~2 KB of index: only the images use it
+    opts = dict(compression='gzip', compression_opts=9, shuffle=True) if a.size > 16384 else {}
+    group.create_dataset(name, data=a, **opts)
+
+
+def put_state(group, module):
+    for k, v in module.state_dict().items():
+        put(group, k, v)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('out')
+    ap.add_argument('--nz', type=int, default=8)
+    ap.add_argument('--ngf', type=int, default=3)
+    ap.add_argument('--ndf', type=int, default=3)
+    ap.add_argument('--nc', type=int, default=3)
+    ap.add_argument('--batch', type=int, default=4)
+    ap.add_argument('--samples', type=int, default=1)
+    ap.add_argument('--seed', type=int, default=1)
+    a = ap.parse_args()
+
+    torch.manual_seed(a.seed)
+    torch.set_num_threads(1)
+    torch.use_deterministic_algorithms(True)
+    lr, beta1, beta2, eps = 2e-4, 0.5, 0.999, 1e-8
+
+    netG = Generator(a.nz, a.ngf, a.nc)
+    netD = Discriminator(a.nc, a.ndf)
+    netG.apply(weights_init)
+    netD.apply(weights_init)
+    real_u8 = torch.randint(0, 256, (a.batch, a.nc, 64, 64), dtype=torch.uint8)
+    real = (real_u8.float().div(255) - 0.5) / 0.5  # ToTensor, Normalize(0.5, 0.5)
+    noise = torch.randn(a.batch, a.nz, 1, 1)
+    sample_noise = torch.randn(a.samples, a.nz, 1, 1)
+
+    with h5py.File(a.out, 'w', libver='latest') as f:  # compact object headers: ~half the overhead
+        for k, v in dict(format='dcgan-golden', version=1, nz=a.nz, ngf=a.ngf, ndf=a.ndf, nc=a.nc, batch=a.batch,
+                         lr=lr, beta1=beta1, beta2=beta2, eps=eps, torch_version=str(torch.__version__)).items():
+            f.attrs[k] = v
+        put(f, 'input/real_u8', real_u8)
+        put(f, 'input/noise', noise)
+        put(f, 'input/sample_noise', sample_noise)
+        put_state(f.create_group('init/G'), netG)
+        put_state(f.create_group('init/D'), netD)
+
+        criterion = nn.BCELoss()
+        optimizerD = optim.Adam(netD.parameters(), lr=lr, betas=(beta1, beta2), eps=eps)
+        optimizerG = optim.Adam(netG.parameters(), lr=lr, betas=(beta1, beta2), eps=eps)
+        netG.train()
+        netD.train()
+
+        # (1) Update D network: maximize log(D(x)) + log(1 - D(G(z)))
+        netD.zero_grad()
+        label = torch.full((a.batch,), 1.0, dtype=torch.float)
+        output = netD(real).view(-1)
+        errD_real = criterion(output, label)
+        errD_real.backward()
+        put(f, 'out/d_real', output)
+        fake = netG(noise)
+        label.fill_(0.0)
+        output = netD(fake.detach()).view(-1)
+        errD_fake = criterion(output, label)
+        errD_fake.backward()
+        put(f, 'out/d_fake1', output)
+        for n, p in netD.named_parameters():
+            put(f, 'grad/D/' + n, p.grad)
+        optimizerD.step()
+
+        # (2) Update G network: maximize log(D(G(z)))
+        netG.zero_grad()
+        label.fill_(1.0)
+        output = netD(fake).view(-1)
+        errG = criterion(output, label)
+        errG.backward()
+        optimizerG.step()
+        put(f, 'out/d_fake2', output)
+        put(f, 'out/fake', fake)
+        for k, v in dict(loss_d_real=errD_real, loss_d_fake=errD_fake, loss_g=errG).items():
+            put(f, 'out/' + k, v.reshape(1))
+        for n, p in netG.named_parameters():
+            put(f, 'grad/G/' + n, p.grad)
+        put_state(f.create_group('after/G'), netG)
+        put_state(f.create_group('after/D'), netD)
+        for tag, net, opt in (('G', netG, optimizerG), ('D', netD, optimizerD)):
+            g = f.create_group('adam/' + tag)
+            for n, p in net.named_parameters():
+                st = opt.state[p]
+                put(g, n + '/exp_avg', st['exp_avg'])
+                put(g, n + '/exp_avg_sq', st['exp_avg_sq'])
+                g.attrs['step'] = int(st['step'].item())
+
+        netG.eval()
+        with torch.no_grad():
+            put(f, 'out/sample', netG(sample_noise))
+
+
+if __name__ == '__main__':
+    main()
