@@ -223,8 +223,8 @@ void Resampler::horizontal(const uint8_t* src, size_t src_stride, uint8_t* tmp) 
     const uint8_t* row = src + static_cast<size_t>(row0_ + r) * src_stride;
     uint8_t* out = tmp + static_cast<size_t>(r) * tmp_stride_;
     for (size_t b = 0; b < blocks_.size(); ++b) {
-      const Block& blk = blocks_[b];
 #ifdef PIPELINE_RESAMPLE_AVX512
+      const Block& blk = blocks_[b];
       if (blk.simd) {
         const uint8_t* p = row + blk.base;
         const __m512i lo = _mm512_maskz_loadu_epi8(blk.mask_lo, p);
