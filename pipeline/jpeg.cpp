@@ -63,12 +63,21 @@ JpegDecoder& JpegDecoder::operator=(JpegDecoder&& o) noexcept {
   return *this;
 }
 
+std::string JpegDecoder::fail_and_reset() {
+  std::string m = tj_message(static_cast<tjhandle>(handle_));
+  tjDestroy(static_cast<tjhandle>(handle_));
+  handle_ = tjInitDecompress();
+  if (!handle_)
+    throw std::runtime_error("TurboJPEG: tjInitDecompress failed while recovering from '" + m + "' (out of memory?)");
+  return m;
+}
+
 JpegHeader JpegDecoder::header(std::span<const uint8_t> bytes) {
   auto* h = static_cast<tjhandle>(handle_);
   int w = 0, ht = 0, subsamp = 0, colorspace = 0;
   if (tjDecompressHeader3(h, bytes.data(), static_cast<unsigned long>(bytes.size()), &w, &ht, &subsamp,
                           &colorspace) != 0) {
-    const std::string m = tj_message(h);
+    const std::string m = fail_and_reset();
     throw RejectedInput((means_truncated(m) ? "truncated JPEG (header cut short): " : "corrupt JPEG header: ") + m);
   }
   // With the data cut before the frame header, libjpeg meets its own inserted end-of-image and reports a
@@ -98,8 +107,10 @@ void JpegDecoder::decode(std::span<const uint8_t> bytes, const JpegHeader& heade
   if (tjDecompress2(h, bytes.data(), static_cast<unsigned long>(bytes.size()), dst, scale.apply(header.width),
                     pitch, scale.apply(header.height), pf, flags) == 0)
     return;
-  const std::string m = tj_message(h);
-  if (tjGetErrorCode(h) == TJERR_WARNING) {
+  // After a warning libjpeg finished the image normally and the handle is sound; after an error it is replaced.
+  const bool warning = tjGetErrorCode(h) == TJERR_WARNING;
+  const std::string m = warning ? tj_message(h) : fail_and_reset();
+  if (warning) {
     // The image was decoded completely; only a warning was raised. Pillow ignores libjpeg warnings except
     // running out of data (it then raises "image file is truncated"). Extraneous bytes before a marker are
     // harmless (common in camera files); anything else means the entropy-coded data is damaged.

@@ -6,6 +6,7 @@
 #pragma once
 #include <cstdint>
 #include <span>
+#include <string>
 
 #include "pipeline/rejected_input.hpp"
 
@@ -51,6 +52,9 @@ class JpegDecoder {
   JpegDecoder& operator=(const JpegDecoder&) = delete;
 
   // Reads the frame header only. Throws RejectedInput("corrupt JPEG header: ...") when it is unreadable.
+  // After any failure the handle is replaced by a fresh one: TurboJPEG 2.1.5's tjDecompressHeader3 returns
+  // from libjpeg's error longjmp without aborting the decompressor, which then stays mid-header and fails
+  // every later file with the same message.
   JpegHeader header(std::span<const uint8_t> bytes);
 
   // Decodes at `scale` into dst: scale.apply(header.height) rows of `pitch` bytes, each holding
@@ -62,6 +66,9 @@ class JpegDecoder {
               uint8_t* dst, int pitch);
 
  private:
+  // The message of the failed call, after which the handle is replaced (see header()).
+  std::string fail_and_reset();
+
   void* handle_ = nullptr;  // tjhandle
 };
 

@@ -175,6 +175,17 @@ TEST_P(Reject, TransformStillWorksAfterRejections) {
   EXPECT_NE(reason(t, bad), "accepted");
   t.encoded(good, after.data());
   EXPECT_EQ(before, after);
+  // A header libjpeg gives up on mid-marker: TurboJPEG 2.1.5 leaves its handle mid-header after this one, and
+  // without a fresh handle every later file failed with the same "Unsupported marker type" message.
+  auto broken = good;
+  for (size_t i = 2; i < 600; ++i) broken[i] = static_cast<uint8_t>(i * 7);
+  EXPECT_NE(reason(t, broken).find("corrupt JPEG header"), std::string::npos) << reason(t, broken);
+  EXPECT_EQ(reason(t, good), "accepted");
+  std::fill(after.begin(), after.end(), 0);
+  t.encoded(good, after.data());
+  EXPECT_EQ(before, after);
+  EXPECT_THROW(pipeline::probe_header(broken), RejectedInput);
+  EXPECT_EQ(pipeline::probe_header(good).width, 178);  // its thread's decoder recovered too
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, Reject, ::testing::Values(ResizeMode::fast, ResizeMode::exact),
