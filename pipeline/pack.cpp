@@ -44,8 +44,12 @@ bool parse_on_error(std::string_view s) {
 
 namespace {
 
+// Warnings always reach the log; notes (what is read, what a resume keeps) only without --quiet.
+void warn(const PackOptions& o, const std::string& msg) {
+  if (o.log) std::fprintf(o.log, "celeba-pack: warning: %s\n", msg.c_str());
+}
 void note(const PackOptions& o, const std::string& msg) {
-  if (o.log) std::fprintf(o.log, "celeba-pack: %s\n", msg.c_str());
+  if (o.log && o.progress != Progress::Mode::quiet) std::fprintf(o.log, "celeba-pack: %s\n", msg.c_str());
 }
 
 void validate(const PackOptions& o) {
@@ -219,7 +223,7 @@ PackSummary pack(const PackOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
   auto source = open_source(o.input, o.layout);
   if (o.limit > 0) source->truncate(o.limit);
-  for (const auto& w : source->warnings()) note(o, "warning: " + w);
+  for (const auto& w : source->warnings()) warn(o, w);
   PackSummary sum;
   sum.source = source->description();
   note(o, "reading " + sum.source);

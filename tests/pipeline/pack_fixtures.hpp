@@ -71,6 +71,12 @@ inline std::string error_of(F&& f) {
   return {};
 }
 
+// In a TEST body: `var` = a CelebA-like sample of n images, or skip the test saying why it cannot be made.
+#define REQUIRE_CELEBA_LIKE(var, n)                                      \
+  std::string why_##var;                                                 \
+  const std::filesystem::path var = packtest::celeba_like(n, &why_##var); \
+  if (var.empty()) GTEST_SKIP() << why_##var
+
 inline void write_file(const fs::path& p, const std::string& bytes) {
   fs::create_directories(p.parent_path());
   std::ofstream f(p, std::ios::binary);

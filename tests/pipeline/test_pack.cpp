@@ -24,11 +24,6 @@ PackOptions base(const fs::path& in, const fs::path& out) {
   return o;
 }
 
-#define REQUIRE_CELEBA_LIKE(var, n)                  \
-  std::string why_##var;                             \
-  const fs::path var = packtest::celeba_like(n, &why_##var); \
-  if (var.empty()) GTEST_SKIP() << why_##var
-
 // Every dataset of a finished cache, read through dataset.h5's virtual datasets, as bytes per name.
 std::map<std::string, std::string> cache_datasets(const fs::path& dir) {
   std::map<std::string, std::string> out;

@@ -22,11 +22,6 @@ extern char** environ;
 
 static const std::string kPack = CELEBA_PACK_EXE;
 
-#define REQUIRE_CELEBA_LIKE(var, n)                              \
-  std::string why_##var;                                         \
-  const fs::path var = packtest::celeba_like(n, &why_##var);     \
-  if (var.empty()) GTEST_SKIP() << why_##var
-
 TEST(CelebaPack, PacksWithSummaryAndPlainProgressLines) {
   REQUIRE_CELEBA_LIKE(in, 40);
   const fs::path out = testsupport::fresh_dir("cli_pack") / "cache";
