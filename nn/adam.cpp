@@ -45,10 +45,10 @@ void Adam::step() {
 #pragma omp parallel for simd schedule(static) if (n > 65536)
     for (int64_t i = 0; i < n; ++i) {
       const float gi = gp[i];
-      const float mi = mp[i] * b1 + one_m_b1 * gi;                // exp_avg.mul_(beta1).add_(grad, alpha=1-beta1)
-      const float vi = vp[i] * b2 + one_m_b2 * gi * gi;           // exp_avg_sq.mul_(beta2).addcmul_(g, g, 1-beta2)
-      const float denom = std::sqrt(vi) / bc2_sqrt + eps;         // (exp_avg_sq.sqrt() / bc2_sqrt).add_(eps)
-      pp[i] += -step_size * mi / denom;                           // param.addcdiv_(exp_avg, denom, -step_size)
+      const float mi = mp[i] * b1 + one_m_b1 * gi;         // exp_avg.mul_(beta1).add_(grad, alpha=1-beta1)
+      const float vi = vp[i] * b2 + one_m_b2 * gi * gi;    // exp_avg_sq.mul_(beta2).addcmul_(g, g, 1-beta2)
+      const float denom = std::sqrt(vi) / bc2_sqrt + eps;  // (exp_avg_sq.sqrt() / bc2_sqrt).add_(eps)
+      pp[i] += -step_size * mi / denom;                    // param.addcdiv_(exp_avg, denom, -step_size)
       mp[i] = mi;
       vp[i] = vi;
     }

@@ -27,8 +27,8 @@ class Adam {
   // One pair of moments per parameter, named after it.
   struct Slot {
     Param* param;
-    dnnl::memory exp_avg;      // f32, plain layout of param->value
-    dnnl::memory exp_avg_sq;   // f32, plain layout of param->value
+    dnnl::memory exp_avg;     // f32, plain layout of param->value
+    dnnl::memory exp_avg_sq;  // f32, plain layout of param->value
   };
 
   Adam(Context& ctx, std::vector<Param*> params, const AdamConfig& cfg);
@@ -37,7 +37,7 @@ class Adam {
   void step();
 
   int64_t step_count() const { return step_; }
-  void set_step_count(int64_t t) { step_ = t; }   // checkpoint restore (with the moments)
+  void set_step_count(int64_t t) { step_ = t; }  // checkpoint restore (with the moments)
   const AdamConfig& config() const { return cfg_; }
   void set_lr(double lr) { cfg_.lr = lr; }
   std::vector<Slot>& slots() { return slots_; }

@@ -21,6 +21,19 @@ void expect_desc(const dnnl::memory& m, const dnnl::memory::desc& want, const st
 
 }  // namespace
 
+void add_batchnorm_tensors(Context& ctx, NetworkTensors& t, const std::string& prefix, int64_t channels) {
+  t.params.push_back(make_param(ctx, prefix + ".weight", {channels}, plain_desc({channels})));
+  t.params.push_back(make_param(ctx, prefix + ".bias", {channels}, plain_desc({channels})));
+  t.buffers.push_back(make_buffer(ctx, prefix + ".running_mean", channels, 0.f));
+  t.buffers.push_back(make_buffer(ctx, prefix + ".running_var", channels, 1.f));
+  t.counts.push_back({prefix + ".num_batches_tracked", 0});
+}
+
+BatchNormTensors batchnorm_tensors(NetworkTensors& t, const std::string& prefix) {
+  return {t.param(prefix + ".weight"), t.param(prefix + ".bias"), t.buffer(prefix + ".running_mean"),
+          t.buffer(prefix + ".running_var"), t.count(prefix + ".num_batches_tracked")};
+}
+
 BatchNorm::BatchNorm(Context& ctx, const BatchNormTensors& t, const dnnl::memory& src, const dnnl::memory& diff_src,
                      const Options& opt)
     : ctx_(ctx), t_(t), opt_(opt), src_(src) {
@@ -41,8 +54,8 @@ BatchNorm::BatchNorm(Context& ctx, const BatchNormTensors& t, const dnnl::memory
   dst_ = make_memory(ctx, fwd_pd.dst_desc());  // [N,C,H,W]
   expect_desc(t.weight.value, arg_desc(fwd_pd, DNNL_ARG_SCALE), t.weight.name);
   expect_desc(t.bias.value, arg_desc(fwd_pd, DNNL_ARG_SHIFT), t.bias.name);
-  fwd_args_ = {{DNNL_ARG_SRC, src_}, {DNNL_ARG_DST, dst_}, {DNNL_ARG_SCALE, t.weight.value},
-               {DNNL_ARG_SHIFT, t.bias.value}};
+  fwd_args_ = {
+      {DNNL_ARG_SRC, src_}, {DNNL_ARG_DST, dst_}, {DNNL_ARG_SCALE, t.weight.value}, {DNNL_ARG_SHIFT, t.bias.value}};
   if (opt.training) {
     mean_ = make_memory(ctx, fwd_pd.mean_desc());          // [C] f32, output
     variance_ = make_memory(ctx, fwd_pd.variance_desc());  // [C] f32, output (biased)
@@ -70,14 +83,20 @@ BatchNorm::BatchNorm(Context& ctx, const BatchNormTensors& t, const dnnl::memory
   auto bwd_pd = batch_normalization_backward::primitive_desc(
       batch_normalization_backward::desc(prop_kind::backward, diff_md, src_md, opt.eps, flags), ctx.engine, fwd_pd);
   diff_src_ = relayout_to(ctx, bwd_pd.diff_src_desc(), diff_src);
-  diff_dst_ = bwd_pd.diff_dst_desc() == diff_src_.mem.get_desc() ? diff_src_.mem : make_memory(ctx, bwd_pd.diff_dst_desc());
+  diff_dst_ =
+      bwd_pd.diff_dst_desc() == diff_src_.mem.get_desc() ? diff_src_.mem : make_memory(ctx, bwd_pd.diff_dst_desc());
   diff_scale_ = GradientOut(ctx, arg_desc(bwd_pd, DNNL_ARG_DIFF_SCALE), t.weight.grad);  // [C] f32
   diff_shift_ = GradientOut(ctx, arg_desc(bwd_pd, DNNL_ARG_DIFF_SHIFT), t.bias.grad);    // [C] f32
   // oneDNN 2.6 checks that SHIFT is passed to a use_shift backward although d src does not depend on it.
-  bwd_args_ = {{DNNL_ARG_SRC, src_},           {DNNL_ARG_MEAN, mean_},
-               {DNNL_ARG_VARIANCE, variance_}, {DNNL_ARG_SCALE, t.weight.value}, {DNNL_ARG_SHIFT, t.bias.value},
-               {DNNL_ARG_DIFF_DST, diff_dst_}, {DNNL_ARG_DIFF_SRC, diff_src_.mem},
-               {DNNL_ARG_DIFF_SCALE, diff_scale_.computed()}, {DNNL_ARG_DIFF_SHIFT, diff_shift_.computed()}};
+  bwd_args_ = {{DNNL_ARG_SRC, src_},
+               {DNNL_ARG_MEAN, mean_},
+               {DNNL_ARG_VARIANCE, variance_},
+               {DNNL_ARG_SCALE, t.weight.value},
+               {DNNL_ARG_SHIFT, t.bias.value},
+               {DNNL_ARG_DIFF_DST, diff_dst_},
+               {DNNL_ARG_DIFF_SRC, diff_src_.mem},
+               {DNNL_ARG_DIFF_SCALE, diff_scale_.computed()},
+               {DNNL_ARG_DIFF_SHIFT, diff_shift_.computed()}};
   if (opt.fuse_relu) bwd_args_[DNNL_ARG_WORKSPACE] = workspace_;
   bwd_ = make_primitive<batch_normalization_backward>(bwd_pd);
 }

@@ -14,6 +14,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <optional>
+#include <string>
 #include <unordered_map>
 
 namespace nn {
@@ -28,11 +29,17 @@ struct BatchNormTensors {
   BatchCount& num_batches_tracked;
 };
 
+// Adds a BatchNorm2d's tensors named "<prefix>.weight", ".bias", ".running_mean" (0), ".running_var" (1),
+// ".num_batches_tracked" (0) to a network, for `channels` channels.
+void add_batchnorm_tensors(Context& ctx, NetworkTensors& t, const std::string& prefix, int64_t channels);
+// The tensors of the BatchNorm2d at `prefix` ("main.1").
+BatchNormTensors batchnorm_tensors(NetworkTensors& t, const std::string& prefix);
+
 class BatchNorm {
  public:
   struct Options {
-    bool training = true;      // batch statistics and backward; false: running statistics, inference only
-    bool fuse_relu = false;    // ReLU after the normalization, in the same primitive
+    bool training = true;    // batch statistics and backward; false: running statistics, inference only
+    bool fuse_relu = false;  // ReLU after the normalization, in the same primitive
     float eps = 1e-5f;
     double momentum = 0.1;
   };
@@ -60,11 +67,11 @@ class BatchNorm {
   Context& ctx_;
   BatchNormTensors t_;
   Options opt_;
-  int64_t reduced_ = 0;                // N*H*W: elements per channel in one batch statistic
+  int64_t reduced_ = 0;  // N*H*W: elements per channel in one batch statistic
   dnnl::memory src_, dst_, diff_dst_;
-  dnnl::memory mean_, variance_;       // [C] f32: batch statistics of the last training forward
-  dnnl::memory workspace_;             // fused ReLU mask
-  Relayout diff_src_;                  // d src as computed -> the producer's diff_dst
+  dnnl::memory mean_, variance_;  // [C] f32: batch statistics of the last training forward
+  dnnl::memory workspace_;        // fused ReLU mask
+  Relayout diff_src_;             // d src as computed -> the producer's diff_dst
   GradientOut diff_scale_, diff_shift_;
   std::optional<dnnl::batch_normalization_forward> fwd_;
   std::optional<dnnl::batch_normalization_backward> bwd_;

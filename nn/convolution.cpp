@@ -68,22 +68,22 @@ ConvolutionLayer<T>::ConvolutionLayer(Context& ctx, const ConvGeometry& g, Param
                        ? Relayout{weights_fwd_.mem, Reorder()}
                        : relayout_from(ctx, weight.value, bd_pd->weights_desc());
     diff_src_ = relayout_to(ctx, bd_pd->diff_src_desc(), diff_src);
-    bwd_data_args_ = {{DNNL_ARG_DIFF_DST, diff_dst_}, {DNNL_ARG_WEIGHTS, weights_bwd_.mem},
-                      {DNNL_ARG_DIFF_SRC, diff_src_.mem}};
+    bwd_data_args_ = {
+        {DNNL_ARG_DIFF_DST, diff_dst_}, {DNNL_ARG_WEIGHTS, weights_bwd_.mem}, {DNNL_ARG_DIFF_SRC, diff_src_.mem}};
     bwd_data_ = make_primitive<typename T::backward_data>(*bd_pd);
   }
 
   // ---- backward-weights ----
   if (opt.backward_weights) {
     auto bw_pd = typename T::backward_weights::primitive_desc(
-        typename T::backward_weights::desc(T::algorithm, src_md, dw_md, dst_md, strides, pad, pad), ctx.engine,
-        fwd_pd);
+        typename T::backward_weights::desc(T::algorithm, src_md, dw_md, dst_md, strides, pad, pad), ctx.engine, fwd_pd);
     bwd_weights_impl_ = bw_pd.impl_info_str();
     if (!diff_dst_) diff_dst_ = make_memory(ctx, bw_pd.diff_dst_desc());
     bw_src_ = relayout_from(ctx, src_.mem, bw_pd.src_desc());
     bw_diff_dst_ = relayout_from(ctx, diff_dst_, bw_pd.diff_dst_desc());
     diff_weights_ = GradientOut(ctx, bw_pd.diff_weights_desc(), weight.grad);
-    bwd_weights_args_ = {{DNNL_ARG_SRC, bw_src_.mem}, {DNNL_ARG_DIFF_DST, bw_diff_dst_.mem},
+    bwd_weights_args_ = {{DNNL_ARG_SRC, bw_src_.mem},
+                         {DNNL_ARG_DIFF_DST, bw_diff_dst_.mem},
                          {DNNL_ARG_DIFF_WEIGHTS, diff_weights_.computed()}};
     bwd_weights_ = make_primitive<typename T::backward_weights>(bw_pd);
   }

@@ -24,17 +24,16 @@ namespace nn {
 
 // Square 2-D geometry in PyTorch's terms (in/out channels as the layer's input/output).
 struct ConvGeometry {
-  int64_t batch = 1, in_channels = 1, out_channels = 1, in_size = 1, out_size = 1, kernel = 4, stride = 1,
-          padding = 0;
+  int64_t batch = 1, in_channels = 1, out_channels = 1, in_size = 1, out_size = 1, kernel = 4, stride = 1, padding = 0;
 };
 
 struct ConvOptions {
-  dt type = dt::f32;                   // src, weights, dst and their diffs (weight gradients are always f32)
-  bool training = true;                // forward_training and the backward passes; false: forward_inference only
-  bool backward_weights = true;        // weight gradients (training)
-  tag src_tag = tag::any;              // a fixed layout at a model boundary, else the primitive's choice
+  dt type = dt::f32;             // src, weights, dst and their diffs (weight gradients are always f32)
+  bool training = true;          // forward_training and the backward passes; false: forward_inference only
+  bool backward_weights = true;  // weight gradients (training)
+  tag src_tag = tag::any;        // a fixed layout at a model boundary, else the primitive's choice
   tag dst_tag = tag::any;
-  std::optional<Activation> post_op;   // activation fused into the forward pass (its backward is an Eltwise)
+  std::optional<Activation> post_op;  // activation fused into the forward pass (its backward is an Eltwise)
 };
 
 template <class Traits>
@@ -50,29 +49,29 @@ class ConvolutionLayer {
   ConvolutionLayer(Context& ctx, const ConvGeometry& g, Param& weight, const dnnl::memory& src,
                    const dnnl::memory& diff_src, const ConvOptions& opt);
 
-  const dnnl::memory& src() const { return src_.mem; }       // [N, in, H, W] as the primitive reads it
-  const dnnl::memory& dst() const { return dst_; }           // [N, out, OH, OW]
-  const dnnl::memory& diff_dst() const { return diff_dst_; } // [N, out, OH, OW]: the consumer writes here
+  const dnnl::memory& src() const { return src_.mem; }        // [N, in, H, W] as the primitive reads it
+  const dnnl::memory& dst() const { return dst_; }            // [N, out, OH, OW]
+  const dnnl::memory& diff_dst() const { return diff_dst_; }  // [N, out, OH, OW]: the consumer writes here
   const ConvGeometry& geometry() const { return g_; }
   // oneDNN implementation names ("jit:avx512_core" ...), for the bench and reports; empty when not built.
   const std::string& forward_impl() const { return fwd_impl_; }
   const std::string& backward_data_impl() const { return bwd_data_impl_; }
   const std::string& backward_weights_impl() const { return bwd_weights_impl_; }
 
-  void load_weights();                    // master f32 weights -> the primitives' weights (after any update)
-  void forward();                         // dst = conv(src, W) [+ fused activation]
-  void backward_data();                   // diff_src = conv_bwd_data(diff_dst, W)
-  void backward_weights(bool accumulate); // weight.grad (+)= conv_bwd_weights(src, diff_dst)
+  void load_weights();                     // master f32 weights -> the primitives' weights (after any update)
+  void forward();                          // dst = conv(src, W) [+ fused activation]
+  void backward_data();                    // diff_src = conv_bwd_data(diff_dst, W)
+  void backward_weights(bool accumulate);  // weight.grad (+)= conv_bwd_weights(src, diff_dst)
 
  private:
   Context& ctx_;
   ConvGeometry g_;
   Param& weight_;
-  Relayout src_;                 // the producer's output as the forward primitive reads it
-  Relayout weights_fwd_;         // master -> forward weights
-  Relayout weights_bwd_;         // master -> backward-data weights (inactive alias when the layouts agree)
+  Relayout src_;          // the producer's output as the forward primitive reads it
+  Relayout weights_fwd_;  // master -> forward weights
+  Relayout weights_bwd_;  // master -> backward-data weights (inactive alias when the layouts agree)
   dnnl::memory dst_, diff_dst_;
-  Relayout diff_src_;            // d src as computed -> the producer's diff_dst
+  Relayout diff_src_;              // d src as computed -> the producer's diff_dst
   Relayout bw_src_, bw_diff_dst_;  // the same tensors as backward-weights wants them
   GradientOut diff_weights_;
   std::optional<dnnl::primitive> fwd_, bwd_data_, bwd_weights_;

@@ -46,12 +46,12 @@ struct Dcgan::Impl {
   PrecisionPlan plan;
   NetworkTensors g_tensors, d_tensors;
   std::unique_ptr<Generator> g;
-  dnnl::memory d_input;        // [B,nc,64,64] what D reads: G's output itself when the descriptors agree
-  Reorder fake_to_d;           // G's output -> d_input (inactive when the same memory)
-  dnnl::memory real_staging;   // [B,nc,64,64] f32 plain: the host's real batch (d_input itself when f32 plain)
-  Reorder real_to_d;           // real_staging -> d_input
+  dnnl::memory d_input;       // [B,nc,64,64] what D reads: G's output itself when the descriptors agree
+  Reorder fake_to_d;          // G's output -> d_input (inactive when the same memory)
+  dnnl::memory real_staging;  // [B,nc,64,64] f32 plain: the host's real batch (d_input itself when f32 plain)
+  Reorder real_to_d;          // real_staging -> d_input
   std::unique_ptr<Discriminator> d;
-  Relayout fake_host;          // G's output -> f32 plain, for copy_fake
+  Relayout fake_host;  // G's output -> f32 plain, for copy_fake
   std::unique_ptr<Adam> adam_g, adam_d;
   std::map<int, Sampler> samplers;
   std::vector<float> logits, diff;  // [B] host scratch for the loss
@@ -85,11 +85,12 @@ Dcgan::Dcgan(Context& ctx, const DcganConfig& cfg, const AdamConfig& adam) : ctx
     m.d = std::make_unique<Discriminator>(ctx, cfg, m.d_tensors, B, m.d_input, m.g->diff_out(), m.plan);
     m.fake_host = relayout_from(ctx, m.g->out(), host_image);
   } catch (const dnnl::error& e) {
-    throw std::runtime_error(std::string("oneDNN could not build the DCGAN for --engine ") + to_string(ctx.kind) +
-                             " --precision " + to_string(ctx.precision) + " (" + e.what() + ")" +
-                             (ctx.precision == Precision::bf16
-                                  ? ": bf16 convolutions need a CPU with AVX-512 (ideally AVX512_BF16); try --precision f32"
-                                  : ""));
+    throw std::runtime_error(
+        std::string("oneDNN could not build the DCGAN for --engine ") + to_string(ctx.kind) + " --precision " +
+        to_string(ctx.precision) + " (" + e.what() + ")" +
+        (ctx.precision == Precision::bf16
+             ? ": bf16 convolutions need a CPU with AVX-512 (ideally AVX512_BF16); try --precision f32"
+             : ""));
   }
   m.adam_g = std::make_unique<Adam>(ctx, generator_params(), adam);
   m.adam_d = std::make_unique<Adam>(ctx, discriminator_params(), adam);
@@ -146,7 +147,8 @@ StepResult Dcgan::train_step(const float* real, const float* noise) {
 
 void Dcgan::copy_fake(float* dst) const {
   impl_->fake_host.execute(ctx_.stream);
-  copy_from_memory(ctx_, dst, impl_->fake_host.mem, static_cast<size_t>(cfg_.batch) * cfg_.nc * 64 * 64 * sizeof(float));
+  copy_from_memory(ctx_, dst, impl_->fake_host.mem,
+                   static_cast<size_t>(cfg_.batch) * cfg_.nc * 64 * 64 * sizeof(float));
 }
 
 void Dcgan::sample(const float* noise, int n, float* out) {

@@ -21,11 +21,11 @@ struct DcganConfig {
 
 // The values of the tutorial's log line for one iteration.
 struct StepResult {
-  float loss_d;    // errD = errD_real + errD_fake (BCE, mean over the batch)
-  float loss_g;    // errG
-  float d_x;       // mean D(x) on the real batch
-  float d_g_z1;    // mean D(G(z)) before D's update
-  float d_g_z2;    // mean D(G(z)) after D's update (the G step)
+  float loss_d;  // errD = errD_real + errD_fake (BCE, mean over the batch)
+  float loss_g;  // errG
+  float d_x;     // mean D(x) on the real batch
+  float d_g_z1;  // mean D(G(z)) before D's update
+  float d_g_z2;  // mean D(G(z)) after D's update (the G step)
 };
 
 class Generator;
@@ -63,9 +63,9 @@ class Dcgan {
 
   std::vector<Param*> generator_params();
   std::vector<Param*> discriminator_params();
-  std::vector<Buffer*> generator_buffers();        // running_mean, running_var per BN layer, state_dict order
+  std::vector<Buffer*> generator_buffers();  // running_mean, running_var per BN layer, state_dict order
   std::vector<Buffer*> discriminator_buffers();
-  std::vector<BatchCount*> generator_batch_counts();      // num_batches_tracked per BN layer
+  std::vector<BatchCount*> generator_batch_counts();  // num_batches_tracked per BN layer
   std::vector<BatchCount*> discriminator_batch_counts();
   Adam& adam_g();
   Adam& adam_d();

@@ -12,7 +12,7 @@ namespace {
 
 // Layer i: Conv2d at main.0, 2, 5, 8, 11; BatchNorm2d (layers 1..3) right after it.
 int conv_index(int i) { return i == 0 ? 0 : 3 * i - 1; }
-std::string main_name(int index, const char* what) { return "main." + std::to_string(index) + "." + what; }
+std::string main_name(int index) { return "main." + std::to_string(index); }
 
 ConvGeometry geometry(const DcganConfig& cfg, int batch, int i) {
   const int64_t widths[] = {cfg.nc, cfg.ndf, 2 * cfg.ndf, 4 * cfg.ndf, 8 * cfg.ndf, 1};
@@ -28,15 +28,8 @@ NetworkTensors Discriminator::make_tensors(Context& ctx, const DcganConfig& cfg)
   for (int i = 0; i < kLayers; ++i) {
     const ConvGeometry g = geometry(cfg, 1, i);
     t.params.push_back(
-        make_param(ctx, main_name(conv_index(i), "weight"), Conv2d::torch_weight_shape(g), Conv2d::weights_desc(g)));
-    if (i == 0 || i == kLayers - 1) continue;
-    const int b = conv_index(i) + 1;
-    const int64_t c = g.out_channels;
-    t.params.push_back(make_param(ctx, main_name(b, "weight"), {c}, plain_desc({c})));
-    t.params.push_back(make_param(ctx, main_name(b, "bias"), {c}, plain_desc({c})));
-    t.buffers.push_back(make_buffer(ctx, main_name(b, "running_mean"), c, 0.f));
-    t.buffers.push_back(make_buffer(ctx, main_name(b, "running_var"), c, 1.f));
-    t.counts.push_back({main_name(b, "num_batches_tracked"), 0});
+        make_param(ctx, main_name(conv_index(i)) + ".weight", Conv2d::torch_weight_shape(g), Conv2d::weights_desc(g)));
+    if (i > 0 && i < kLayers - 1) add_batchnorm_tensors(ctx, t, main_name(conv_index(i) + 1), g.out_channels);
   }
   return t;
 }
@@ -61,17 +54,14 @@ Discriminator::Discriminator(Context& ctx, const DcganConfig& cfg, NetworkTensor
       opt.post_op = Activation::leaky_relu(kSlope);
     }
     if (last) opt.dst_tag = tag::nchw;  // [B,1,1,1]: the host reads the logits
-    layers_[k] = std::make_unique<Conv2d>(ctx, geometry(cfg, batch, i), t.param(main_name(conv_index(i), "weight")),
+    layers_[k] = std::make_unique<Conv2d>(ctx, geometry(cfg, batch, i), t.param(main_name(conv_index(i)) + ".weight"),
                                           in, diff_in, opt);
     Conv2d& conv = *layers_[k];
     if (last) break;
     dnnl::memory out = conv.dst(), diff_out = conv.diff_dst();
     if (!first) {
-      const int b = conv_index(i) + 1;
-      BatchNormTensors bt{t.param(main_name(b, "weight")), t.param(main_name(b, "bias")),
-                          t.buffer(main_name(b, "running_mean")), t.buffer(main_name(b, "running_var")),
-                          t.count(main_name(b, "num_batches_tracked"))};
-      bn_[k] = std::make_unique<BatchNorm>(ctx, bt, out, diff_out, BatchNorm::Options{});
+      bn_[k] = std::make_unique<BatchNorm>(ctx, batchnorm_tensors(t, main_name(conv_index(i) + 1)), out, diff_out,
+                                           BatchNorm::Options{});
       out = bn_[k]->dst();
       diff_out = bn_[k]->diff_dst();
     }

@@ -53,10 +53,10 @@ class Discriminator {
  private:
   Context& ctx_;
   std::array<std::unique_ptr<Conv2d>, kLayers> layers_;
-  std::array<std::unique_ptr<BatchNorm>, kLayers> bn_;       // layers 1..3
-  std::array<std::optional<Eltwise>, kLayers> act_;          // layers 0..3
-  Relayout logits_;       // last convolution's dst -> f32 plain
-  Relayout diff_logits_;  // f32 plain from the host -> last convolution's diff_dst
+  std::array<std::unique_ptr<BatchNorm>, kLayers> bn_;  // layers 1..3
+  std::array<std::optional<Eltwise>, kLayers> act_;     // layers 0..3
+  Relayout logits_;                                     // last convolution's dst -> f32 plain
+  Relayout diff_logits_;                                // f32 plain from the host -> last convolution's diff_dst
 };
 
 }  // namespace nn

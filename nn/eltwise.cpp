@@ -13,8 +13,8 @@ Eltwise::Eltwise(Context& ctx, const Activation& act, const dnnl::memory& data, 
   using namespace dnnl;
   const memory::desc data_md = data.get_desc();  // [any]: the producer's layout, kept
   auto fwd_pd = eltwise_forward::primitive_desc(
-      eltwise_forward::desc(opt.training ? prop_kind::forward_training : prop_kind::forward_inference,
-                            act.forward_alg, data_md, act.alpha, 0.f),
+      eltwise_forward::desc(opt.training ? prop_kind::forward_training : prop_kind::forward_inference, act.forward_alg,
+                            data_md, act.alpha, 0.f),
       ctx.engine);
   if (!opt.fused) {
     fwd_ = make_primitive<eltwise_forward>(fwd_pd);

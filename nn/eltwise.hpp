@@ -15,15 +15,19 @@
 namespace nn {
 
 struct Activation {
-  dnnl::algorithm forward_alg;    // eltwise_relu (alpha = negative slope) or eltwise_tanh
-  dnnl::algorithm backward_alg;   // the matching *_use_dst_for_bwd
+  dnnl::algorithm forward_alg;   // eltwise_relu (alpha = negative slope) or eltwise_tanh
+  dnnl::algorithm backward_alg;  // the matching *_use_dst_for_bwd
   float alpha = 0.f;
 
-  static Activation relu() { return {dnnl::algorithm::eltwise_relu, dnnl::algorithm::eltwise_relu_use_dst_for_bwd, 0.f}; }
+  static Activation relu() {
+    return {dnnl::algorithm::eltwise_relu, dnnl::algorithm::eltwise_relu_use_dst_for_bwd, 0.f};
+  }
   static Activation leaky_relu(float slope) {
     return {dnnl::algorithm::eltwise_relu, dnnl::algorithm::eltwise_relu_use_dst_for_bwd, slope};
   }
-  static Activation tanh() { return {dnnl::algorithm::eltwise_tanh, dnnl::algorithm::eltwise_tanh_use_dst_for_bwd, 0.f}; }
+  static Activation tanh() {
+    return {dnnl::algorithm::eltwise_tanh, dnnl::algorithm::eltwise_tanh_use_dst_for_bwd, 0.f};
+  }
   // Appends this activation to a primitive's post-ops (fusion into a convolution's forward pass).
   void append_to(dnnl::post_ops& po) const { po.append_eltwise(1.f, forward_alg, alpha, 0.f); }
 };
@@ -31,8 +35,8 @@ struct Activation {
 class Eltwise {
  public:
   struct Options {
-    bool training = true;   // false: forward_inference, no backward
-    bool fused = false;     // the producer already applied the activation (post-op); forward() is a no-op
+    bool training = true;  // false: forward_inference, no backward
+    bool fused = false;    // the producer already applied the activation (post-op); forward() is a no-op
   };
 
   // data: [any shape] the producer's output; forward overwrites it with the activation (unless fused).
@@ -43,8 +47,8 @@ class Eltwise {
   const dnnl::memory& dst() const { return data_; }       // the activation's output (same memory as data)
   const dnnl::memory& diff_dst() const { return diff_; }  // the consumer writes d loss/d dst here
 
-  void forward();    // dst = act(src), in place
-  void backward();   // diff_src = act'(dst) * diff_dst, in place
+  void forward();   // dst = act(src), in place
+  void backward();  // diff_src = act'(dst) * diff_dst, in place
 
  private:
   Context& ctx_;

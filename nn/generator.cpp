@@ -9,7 +9,7 @@ namespace nn {
 
 namespace {
 
-std::string main_name(int index, const char* what) { return "main." + std::to_string(index) + "." + what; }
+std::string main_name(int index) { return "main." + std::to_string(index); }
 
 // Layer i: ConvTranspose2d at main.{3i}, BatchNorm2d at main.{3i+1}.
 ConvGeometry geometry(const DcganConfig& cfg, int batch, int i) {
@@ -25,14 +25,8 @@ NetworkTensors Generator::make_tensors(Context& ctx, const DcganConfig& cfg) {
   for (int i = 0; i < kLayers; ++i) {
     const ConvGeometry g = geometry(cfg, 1, i);
     t.params.push_back(
-        make_param(ctx, main_name(3 * i, "weight"), Deconv2d::torch_weight_shape(g), Deconv2d::weights_desc(g)));
-    if (i == kLayers - 1) break;
-    const int64_t c = g.out_channels;
-    t.params.push_back(make_param(ctx, main_name(3 * i + 1, "weight"), {c}, plain_desc({c})));
-    t.params.push_back(make_param(ctx, main_name(3 * i + 1, "bias"), {c}, plain_desc({c})));
-    t.buffers.push_back(make_buffer(ctx, main_name(3 * i + 1, "running_mean"), c, 0.f));
-    t.buffers.push_back(make_buffer(ctx, main_name(3 * i + 1, "running_var"), c, 1.f));
-    t.counts.push_back({main_name(3 * i + 1, "num_batches_tracked"), 0});
+        make_param(ctx, main_name(3 * i) + ".weight", Deconv2d::torch_weight_shape(g), Deconv2d::weights_desc(g)));
+    if (i < kLayers - 1) add_batchnorm_tensors(ctx, t, main_name(3 * i + 1), g.out_channels);
   }
   return t;
 }
@@ -40,8 +34,8 @@ NetworkTensors Generator::make_tensors(Context& ctx, const DcganConfig& cfg) {
 Generator::Generator(Context& ctx, const DcganConfig& cfg, NetworkTensors& t, int batch, bool training,
                      const PrecisionPlan& plan)
     : noise_(make_memory(ctx, plain_desc({batch, cfg.nz, 1, 1}))) {
-  dnnl::memory in = noise_;    // [B, C, H, W]: what layer i reads
-  dnnl::memory diff_in;        // where layer i's d src goes (none for the noise)
+  dnnl::memory in = noise_;  // [B, C, H, W]: what layer i reads
+  dnnl::memory diff_in;      // where layer i's d src goes (none for the noise)
   for (int i = 0; i < kLayers; ++i) {
     const bool last = i == kLayers - 1;
     ConvOptions opt;
@@ -53,22 +47,19 @@ Generator::Generator(Context& ctx, const DcganConfig& cfg, NetworkTensors& t, in
       opt.post_op = Activation::tanh();
     }
     auto& conv = layers_[static_cast<size_t>(i)];
-    conv = std::make_unique<Deconv2d>(ctx, geometry(cfg, batch, i), t.param(main_name(3 * i, "weight")), in,
+    conv = std::make_unique<Deconv2d>(ctx, geometry(cfg, batch, i), t.param(main_name(3 * i) + ".weight"), in,
                                       training ? diff_in : dnnl::memory(), opt);
     if (last) {
       tanh_.emplace(ctx, Activation::tanh(), conv->dst(), training ? conv->diff_dst() : dnnl::memory(),
                     Eltwise::Options{training, /*fused=*/true});
       break;
     }
-    const int b = 3 * i + 1;
-    BatchNormTensors bt{t.param(main_name(b, "weight")), t.param(main_name(b, "bias")),
-                        t.buffer(main_name(b, "running_mean")), t.buffer(main_name(b, "running_var")),
-                        t.count(main_name(b, "num_batches_tracked"))};
     BatchNorm::Options bo;
     bo.training = training;
     bo.fuse_relu = true;
     auto& bn = bn_[static_cast<size_t>(i)];
-    bn = std::make_unique<BatchNorm>(ctx, bt, conv->dst(), training ? conv->diff_dst() : dnnl::memory(), bo);
+    bn = std::make_unique<BatchNorm>(ctx, batchnorm_tensors(t, main_name(3 * i + 1)), conv->dst(),
+                                     training ? conv->diff_dst() : dnnl::memory(), bo);
     in = bn->dst();
     diff_in = training ? bn->diff_dst() : dnnl::memory();
   }

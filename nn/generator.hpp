@@ -31,14 +31,14 @@ class Generator {
   Generator(Context& ctx, const DcganConfig& cfg, NetworkTensors& tensors, int batch, bool training,
             const PrecisionPlan& plan);
 
-  const dnnl::memory& noise() const { return noise_; }   // [B,nz,1,1] f32 plain: the host writes z here
-  const dnnl::memory& out() const { return layers_[4]->dst(); }           // [B,nc,64,64], kImageLayout
-  const dnnl::memory& diff_out() const { return layers_[4]->diff_dst(); } // [B,nc,64,64]: d loss/d out goes here
+  const dnnl::memory& noise() const { return noise_; }           // [B,nz,1,1] f32 plain: the host writes z here
+  const dnnl::memory& out() const { return layers_[4]->dst(); }  // [B,nc,64,64], kImageLayout
+  const dnnl::memory& diff_out() const { return layers_[4]->diff_dst(); }  // [B,nc,64,64]: d loss/d out goes here
   Deconv2d& layer(int i) { return *layers_[static_cast<size_t>(i)]; }
 
-  void load_weights();   // the master weights -> every deconvolution's weights
-  void forward();        // out = G(noise)
-  void backward();       // from diff_out: every Param's grad (overwritten)
+  void load_weights();  // the master weights -> every deconvolution's weights
+  void forward();       // out = G(noise)
+  void backward();      // from diff_out: every Param's grad (overwritten)
 
  private:
   dnnl::memory noise_;

@@ -76,8 +76,8 @@ class Reorder {
 
 // A tensor in the descriptor one side wants, connected to a memory the other side owns.
 struct Relayout {
-  dnnl::memory mem;   // what the primitive reads (relayout_from) or writes (relayout_to)
-  Reorder reorder;    // inactive when `mem` is the other side's memory itself
+  dnnl::memory mem;  // what the primitive reads (relayout_from) or writes (relayout_to)
+  Reorder reorder;   // inactive when `mem` is the other side's memory itself
   void execute(const dnnl::stream& s) const { reorder.execute(s); }
 };
 

@@ -17,10 +17,10 @@ namespace nn {
 // One learnable tensor. `value` is the f32 master copy in PyTorch's plain contiguous layout (what the optimizer
 // updates and checkpoints store); layers reorder it into the layout and precision their primitives want.
 struct Param {
-  std::string name;             // state_dict name in the reference nn.Sequential: "main.0.weight", "main.1.bias" ...
-  std::vector<int64_t> shape;   // PyTorch shape: Conv2d weight [out,in,kH,kW], ConvTranspose2d [in,out,kH,kW], BN [C]
-  dnnl::memory value;           // f32, plain row-major over `shape`
-  dnnl::memory grad;            // f32, same layout and shape: d loss / d value after a backward pass
+  std::string name;            // state_dict name in the reference nn.Sequential: "main.0.weight", "main.1.bias" ...
+  std::vector<int64_t> shape;  // PyTorch shape: Conv2d weight [out,in,kH,kW], ConvTranspose2d [in,out,kH,kW], BN [C]
+  dnnl::memory value;          // f32, plain row-major over `shape`
+  dnnl::memory grad;           // f32, same layout and shape: d loss / d value after a backward pass
   int64_t numel() const {
     int64_t n = 1;
     for (auto s : shape) n *= s;
@@ -45,8 +45,8 @@ struct BatchCount {
 // The named tensors of one network in state_dict order, at stable addresses (layers hold references).
 struct NetworkTensors {
   std::deque<Param> params;
-  std::deque<Buffer> buffers;      // running_mean, running_var of each BatchNorm, in order
-  std::deque<BatchCount> counts;   // num_batches_tracked of each BatchNorm
+  std::deque<Buffer> buffers;     // running_mean, running_var of each BatchNorm, in order
+  std::deque<BatchCount> counts;  // num_batches_tracked of each BatchNorm
 
   Param& param(const std::string& name) { return find(params, name); }
   Buffer& buffer(const std::string& name) { return find(buffers, name); }

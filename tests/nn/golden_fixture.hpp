@@ -41,7 +41,8 @@ struct Fixture {
     adam.beta2 = h5::get_attr_double(file.id(), "beta2", path);
     adam.eps = h5::get_attr_double(file.id(), "eps", path);
     // ToTensor (u8 / 255) then Normalize(0.5, 0.5), in float32 as torchvision computes it
-    for (uint8_t u : h5::read<uint8_t>(file, "input/real_u8")) real.push_back((static_cast<float>(u) / 255.f - 0.5f) / 0.5f);
+    for (uint8_t u : h5::read<uint8_t>(file, "input/real_u8"))
+      real.push_back((static_cast<float>(u) / 255.f - 0.5f) / 0.5f);
     noise = h5::read<float>(file, "input/noise");
     std::vector<hsize_t> dims;
     sample_noise = h5::read<float>(file, "input/sample_noise", &dims);

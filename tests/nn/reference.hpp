@@ -63,9 +63,7 @@ inline Vec conv_backward_weights(const Geo& g, const Vec& x, const Vec& dy) {
 // deconv output as its input.
 inline Geo as_conv(const Geo& d) { return {d.n, d.oc, d.ic, d.out, d.in, d.k, d.s, d.p}; }
 inline Vec deconv_forward(const Geo& g, const Vec& x, const Vec& w) { return conv_backward_data(as_conv(g), x, w); }
-inline Vec deconv_backward_data(const Geo& g, const Vec& dy, const Vec& w) {
-  return conv_forward(as_conv(g), dy, w);
-}
+inline Vec deconv_backward_data(const Geo& g, const Vec& dy, const Vec& w) { return conv_forward(as_conv(g), dy, w); }
 inline Vec deconv_backward_weights(const Geo& g, const Vec& x, const Vec& dy) {
   return conv_backward_weights(as_conv(g), dy, x);
 }

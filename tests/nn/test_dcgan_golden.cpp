@@ -29,8 +29,8 @@
 namespace {
 
 struct Check {
-  double err;          // max |ours - torch| / max |torch|
-  double cos = -1.0;   // minimum cosine similarity (-1: not checked)
+  double err;         // max |ours - torch| / max |torch|
+  double cos = -1.0;  // minimum cosine similarity (-1: not checked)
 };
 struct Tolerances {
   Check output, grad, moment, moment_sq, update, stat;
@@ -44,7 +44,9 @@ double cosine(const std::vector<float>& a, const std::vector<float>& b) {
   return aa == 0 && bb == 0 ? 1.0 : ab / std::sqrt(aa * bb);
 }
 
-float mean(const std::vector<float>& v) { return std::accumulate(v.begin(), v.end(), 0.f) / static_cast<float>(v.size()); }
+float mean(const std::vector<float>& v) {
+  return std::accumulate(v.begin(), v.end(), 0.f) / static_cast<float>(v.size());
+}
 
 void expect_close(float ours, float ref, const Check& c, const std::string& what) {
   const double e = std::fabs(double(ours) - ref) / std::fabs(ref);
@@ -52,7 +54,8 @@ void expect_close(float ours, float ref, const Check& c, const std::string& what
   EXPECT_LE(e, c.err) << what << ": ours " << ours << ", torch " << ref;
 }
 
-void expect_tensor(const std::vector<float>& ours, const std::vector<float>& ref, const Check& c, const std::string& what) {
+void expect_tensor(const std::vector<float>& ours, const std::vector<float>& ref, const Check& c,
+                   const std::string& what) {
   ASSERT_EQ(ours.size(), ref.size()) << what;
   const double e = nt::rel_err(ours, ref), cs = cosine(ours, ref);
   if (std::getenv("DCGAN_GOLDEN_VERBOSE")) std::printf("  %-40s err %.3g cos %.6f\n", what.c_str(), e, cs);

@@ -28,8 +28,8 @@ struct ConvCase {
   const char* name;
   bool transposed;
   nn::ConvGeometry g;
-  bool leaky = false;       // Conv2d + fused LeakyReLU(0.2)
-  bool tanh = false;        // ConvTranspose2d + fused Tanh
+  bool leaky = false;  // Conv2d + fused LeakyReLU(0.2)
+  bool tanh = false;   // ConvTranspose2d + fused Tanh
   nn::tag dst_tag = nn::tag::any;
 };
 
@@ -89,8 +89,7 @@ void run_conv_case(const ConvCase& c, nn::Precision prec) {
     layer.backward_data();
     const Vec dx = c.transposed ? ref::deconv_backward_data(rg, dpr, wr) : ref::conv_backward_data(rg, dpr, wr);
     EXPECT_LT(nt::rel_err(nt::read(ctx, diff_src), dx), tol) << c.name << " backward data";
-    const Vec dw =
-        c.transposed ? ref::deconv_backward_weights(rg, xr, dpr) : ref::conv_backward_weights(rg, xr, dpr);
+    const Vec dw = c.transposed ? ref::deconv_backward_weights(rg, xr, dpr) : ref::conv_backward_weights(rg, xr, dpr);
     layer.backward_weights(false);
     EXPECT_LT(nt::rel_err(nt::read_raw(ctx, w.grad), dw), tol) << c.name << " backward weights";
     layer.backward_weights(true);  // PyTorch's accumulation of a second backward
@@ -130,10 +129,11 @@ TEST(Convolution, FiniteDifferenceGradients) {
   nn::Context ctx = nt::cpu();
   std::mt19937 rng(11);
   for (bool transposed : {false, true}) {
-    const nn::ConvGeometry g = transposed ? nn::ConvGeometry{2, 6, 5, 4, 8, 4, 2, 1} : nn::ConvGeometry{2, 5, 6, 8, 4, 4, 2, 1};
+    const nn::ConvGeometry g =
+        transposed ? nn::ConvGeometry{2, 6, 5, 4, 8, 4, 2, 1} : nn::ConvGeometry{2, 5, 6, 8, 4, 4, 2, 1};
     const auto wdesc = transposed ? nn::Deconv2d::weights_desc(g) : nn::Conv2d::weights_desc(g);
-    nn::Param w = nn::make_param(ctx, "w", transposed ? nn::Deconv2d::torch_weight_shape(g)
-                                                      : nn::Conv2d::torch_weight_shape(g), wdesc);
+    nn::Param w = nn::make_param(
+        ctx, "w", transposed ? nn::Deconv2d::torch_weight_shape(g) : nn::Conv2d::torch_weight_shape(g), wdesc);
     const dnnl::memory::dims sd = {g.batch, g.in_channels, g.in_size, g.in_size};
     dnnl::memory src = nt::plain_memory(ctx, sd), dsrc = nt::plain_memory(ctx, sd);
     nn::ConvOptions opt;
@@ -296,9 +296,13 @@ TEST(BatchNorm, FiniteDifferenceGradients) {
     bn.backward(false);
     const Vec dx = nt::read(ctx, diff), dg = nt::read(ctx, f.gamma.grad), db = nt::read(ctx, f.beta.grad);
     const char* tag = relu ? "BN+ReLU" : "BN";
-    EXPECT_GT(nt::check_gradient([&](const Vec& v) { return eval(v, gamma, beta); }, x, r, dx, 30, 1e-2f, 5e-3, rng, tag), 10);
-    EXPECT_GT(nt::check_gradient([&](const Vec& v) { return eval(x, v, beta); }, gamma, r, dg, 6, 1e-2f, 5e-3, rng, tag), 1);
-    EXPECT_GT(nt::check_gradient([&](const Vec& v) { return eval(x, gamma, v); }, beta, r, db, 6, 1e-2f, 5e-3, rng, tag), 1);
+    EXPECT_GT(
+        nt::check_gradient([&](const Vec& v) { return eval(v, gamma, beta); }, x, r, dx, 30, 1e-2f, 5e-3, rng, tag),
+        10);
+    EXPECT_GT(
+        nt::check_gradient([&](const Vec& v) { return eval(x, v, beta); }, gamma, r, dg, 6, 1e-2f, 5e-3, rng, tag), 1);
+    EXPECT_GT(
+        nt::check_gradient([&](const Vec& v) { return eval(x, gamma, v); }, beta, r, db, 6, 1e-2f, 5e-3, rng, tag), 1);
   }
 }
 
@@ -336,7 +340,8 @@ TEST(Eltwise, LeakyReluAndTanhInPlace) {
     eval(xs);
     nt::write(ctx, ew.diff_dst(), dy);
     ew.backward();
-    EXPECT_GT(nt::check_gradient(eval, xs, dy, nt::read(ctx, diff), 30, 1e-2f, 2e-3, rng, leaky ? "leaky" : "tanh"), 20);
+    EXPECT_GT(nt::check_gradient(eval, xs, dy, nt::read(ctx, diff), 30, 1e-2f, 2e-3, rng, leaky ? "leaky" : "tanh"),
+              20);
   }
 }
 
