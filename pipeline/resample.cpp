@@ -23,6 +23,7 @@
 // GCC 12 warns inside its own AVX-512 headers, whose _mm512_undefined_epi32() is deliberately uninitialised
 // (GCC bug 105593); the warning is raised where the intrinsics are inlined, i.e. in this file.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 
 namespace pipeline {
@@ -55,18 +56,6 @@ uint32_t split_pair(int32_t lo, int32_t hi) {
          (static_cast<uint32_t>(static_cast<uint16_t>(static_cast<int16_t>(hi))) << 16);
 }
 
-#ifdef PIPELINE_RESAMPLE_AVX512
-// Byte indices putting byte l of a 64-byte table in byte 4l and byte l of a second one (index 64 + l) in byte 4l + 2.
-inline __m512i pair_index() {
-  alignas(64) static const uint8_t idx[64] = {
-#define PAIR(l) static_cast<uint8_t>(l), 0, static_cast<uint8_t>(64 + (l)), 0
-      PAIR(0), PAIR(1), PAIR(2),  PAIR(3),  PAIR(4),  PAIR(5),  PAIR(6),  PAIR(7),
-      PAIR(8), PAIR(9), PAIR(10), PAIR(11), PAIR(12), PAIR(13), PAIR(14), PAIR(15),
-#undef PAIR
-  };
-  return _mm512_load_si512(idx);
-}
-#endif
 
 // Pillow's clip8 without its lookup table: the fixed-point sum to 0..255.
 inline uint8_t clip8(int32_t acc) {
@@ -216,47 +205,140 @@ void Resampler::run(const uint8_t* src, size_t src_stride, uint8_t* dst, size_t 
   vertical(scratch.data(), dst, dst_stride);
 }
 
-// tmp: [nrows_, tmp_stride_] 8-bit intermediate, interleaved samples of the cropped columns.
+#ifdef PIPELINE_RESAMPLE_AVX512
+namespace {
+
+// The rounding, shift and clip that end both passes: (2^15 * acc_h + acc_l) >> 22 clipped to 0..255, where
+// acc_l started at Pillow's rounding term. 16 lanes -> 16 bytes.
+inline __m128i finish(__m512i acc_h, __m512i acc_l) {
+  const __m512i acc = _mm512_add_epi32(_mm512_slli_epi32(acc_h, 15), acc_l);
+  return _mm512_cvtusepi32_epi8(
+      _mm512_max_epi32(_mm512_srai_epi32(acc, kResamplePrecisionBits), _mm512_setzero_si512()));
+}
+
+// Horizontal pass of one block over all rows. Its NP tap pairs' index and coefficient vectors stay in registers
+// (NP = 0: any count, read from memory). rows: the block's window start in the first row.
+template <int NP>
+void horizontal_block(const uint8_t* rows, size_t src_stride, int nrows, __mmask64 mask_lo, __mmask64 mask_hi,
+                      int npairs, const uint32_t* idx, const uint32_t* kh, const uint32_t* kl, uint8_t* out,
+                      size_t out_stride) {
+  constexpr int R = NP > 0 ? NP : 1;
+  __m512i I[R], H[R], L[R];
+  if constexpr (NP > 0) {
+#pragma GCC unroll 8
+    for (int p = 0; p < NP; ++p) {
+      I[p] = _mm512_loadu_si512(idx + p * kBlock);
+      H[p] = _mm512_loadu_si512(kh + p * kBlock);
+      L[p] = _mm512_loadu_si512(kl + p * kBlock);
+    }
+  }
+  const __m512i half = _mm512_set1_epi32(kHalf);
+  for (int r = 0; r < nrows; ++r, rows += src_stride, out += out_stride) {
+    const __m512i lo = _mm512_maskz_loadu_epi8(mask_lo, rows);
+    const __m512i hi = _mm512_maskz_loadu_epi8(mask_hi, rows + 64);
+    __m512i acc_h = _mm512_setzero_si512(), acc_l = half;
+    // The window bytes of taps 2p and 2p + 1 go to the two 16-bit halves of each lane (high bytes zeroed).
+    auto pair = [&](__m512i i, __m512i h, __m512i l) {
+      const __m512i px = _mm512_maskz_permutex2var_epi8(0x5555555555555555ull, lo, i, hi);
+      acc_h = dot16(acc_h, px, h);
+      acc_l = dot16(acc_l, px, l);
+    };
+    if constexpr (NP > 0) {
+#pragma GCC unroll 8
+      for (int p = 0; p < NP; ++p) pair(I[p], H[p], L[p]);
+    } else {
+      for (int p = 0; p < npairs; ++p)
+        pair(_mm512_loadu_si512(idx + p * kBlock), _mm512_loadu_si512(kh + p * kBlock),
+             _mm512_loadu_si512(kl + p * kBlock));
+    }
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out), finish(acc_h, acc_l));
+  }
+}
+
+// Vertical pass of G consecutive blocks for one output row: the coefficient pair of each tap pair is broadcast
+// once for the G blocks. rows: the first tap row at the first block; valid: samples of the last block to store.
+template <int G>
+void vertical_blocks(const uint8_t* rows, size_t stride, int n, const uint32_t* kh, const uint32_t* kl,
+                     uint8_t* out, int valid_last) {
+  // Byte l of row t to byte 4l, byte l of row t + 1 (index 64 + l) to byte 4l + 2.
+  alignas(64) static const uint8_t kPairIndex[64] = {
+#define PAIR(l) static_cast<uint8_t>(l), 0, static_cast<uint8_t>(64 + (l)), 0
+      PAIR(0), PAIR(1), PAIR(2),  PAIR(3),  PAIR(4),  PAIR(5),  PAIR(6),  PAIR(7),
+      PAIR(8), PAIR(9), PAIR(10), PAIR(11), PAIR(12), PAIR(13), PAIR(14), PAIR(15),
+#undef PAIR
+  };
+  const __m512i pair_index = _mm512_load_si512(kPairIndex);
+  __m512i AH[G], AL[G];
+#pragma GCC unroll 4
+  for (int g = 0; g < G; ++g) {
+    AH[g] = _mm512_setzero_si512();
+    AL[g] = _mm512_set1_epi32(kHalf);
+  }
+  for (int t = 0; t < n; t += 2) {
+    const uint8_t* r0 = rows + static_cast<size_t>(t) * stride;
+    const uint8_t* r1 = t + 1 < n ? r0 + stride : r0;  // a lone last tap pairs with itself, at weight 0
+    const __m512i h = _mm512_set1_epi32(static_cast<int>(kh[t / 2]));
+    const __m512i l = _mm512_set1_epi32(static_cast<int>(kl[t / 2]));
+#pragma GCC unroll 4
+    for (int g = 0; g < G; ++g) {
+      const __m512i a = _mm512_castsi128_si512(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r0 + g * kBlock)));
+      const __m512i c = _mm512_castsi128_si512(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r1 + g * kBlock)));
+      const __m512i px = _mm512_maskz_permutex2var_epi8(0x5555555555555555ull, a, pair_index, c);
+      AH[g] = dot16(AH[g], px, h);
+      AL[g] = dot16(AL[g], px, l);
+    }
+  }
+#pragma GCC unroll 4
+  for (int g = 0; g < G; ++g) {
+    const __m128i v = finish(AH[g], AL[g]);
+    if (g + 1 < G || valid_last == kBlock)
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + g * kBlock), v);
+    else
+      _mm_mask_storeu_epi8(out + g * kBlock, static_cast<__mmask16>((1u << valid_last) - 1), v);
+  }
+}
+
+}  // namespace
+#endif
+
+// tmp: [nrows_, tmp_stride_] 8-bit intermediate, interleaved samples of the cropped columns. Block by block
+// (outer) over all rows (inner), so that a block's tables are loaded once per image.
 void Resampler::horizontal(const uint8_t* src, size_t src_stride, uint8_t* tmp) const {
   const int ch = spec_.channels, bpp = spec_.bpp, left = spec_.left, ks = hx_.ksize;
-  for (int r = 0; r < nrows_; ++r) {
-    const uint8_t* row = src + static_cast<size_t>(row0_ + r) * src_stride;
-    uint8_t* out = tmp + static_cast<size_t>(r) * tmp_stride_;
-    for (size_t b = 0; b < blocks_.size(); ++b) {
+  const uint8_t* first = src + static_cast<size_t>(row0_) * src_stride;
+  for (size_t b = 0; b < blocks_.size(); ++b) {
+    const Block& blk = blocks_[b];
+    uint8_t* out = tmp + b * kBlock;
 #ifdef PIPELINE_RESAMPLE_AVX512
-      const Block& blk = blocks_[b];
-      if (blk.simd) {
-        const uint8_t* p = row + blk.base;
-        const __m512i lo = _mm512_maskz_loadu_epi8(blk.mask_lo, p);
-        const __m512i hi = _mm512_maskz_loadu_epi8(blk.mask_hi, p + 64);
-        const size_t at = static_cast<size_t>(blk.table) * kBlock;
-        const uint32_t* idx = pair_idx_.data() + at;
-        const uint32_t* kh = pair_kh_.data() + at;
-        const uint32_t* kl = pair_kl_.data() + at;
-        __m512i acc_h = _mm512_setzero_si512(), acc_l = _mm512_setzero_si512();
-        for (int t = 0; t < blk.ntaps; t += 2, idx += kBlock, kh += kBlock, kl += kBlock) {
-          // The window bytes of taps t and t + 1 into the two 16-bit halves of each lane (high bytes zeroed).
-          const __m512i px =
-              _mm512_maskz_permutex2var_epi8(0x5555555555555555ull, lo, _mm512_loadu_si512(idx), hi);
-          acc_h = dot16(acc_h, px, _mm512_loadu_si512(kh));
-          acc_l = dot16(acc_l, px, _mm512_loadu_si512(kl));
-        }
-        __m512i acc = _mm512_add_epi32(_mm512_slli_epi32(acc_h, 15), _mm512_add_epi32(acc_l, _mm512_set1_epi32(kHalf)));
-        acc = _mm512_max_epi32(_mm512_srai_epi32(acc, kResamplePrecisionBits), _mm512_setzero_si512());
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(out + b * kBlock), _mm512_cvtusepi32_epi8(acc));
-        continue;
+    if (blk.simd) {
+      const size_t at = static_cast<size_t>(blk.table) * kBlock;
+      const int npairs = (blk.ntaps + 1) / 2;
+      const uint32_t *idx = pair_idx_.data() + at, *kh = pair_kh_.data() + at, *kl = pair_kl_.data() + at;
+      const uint8_t* rows = first + blk.base;
+      const size_t os = static_cast<size_t>(tmp_stride_);
+      switch (npairs) {
+        case 1: horizontal_block<1>(rows, src_stride, nrows_, blk.mask_lo, blk.mask_hi, 1, idx, kh, kl, out, os); break;
+        case 2: horizontal_block<2>(rows, src_stride, nrows_, blk.mask_lo, blk.mask_hi, 2, idx, kh, kl, out, os); break;
+        case 3: horizontal_block<3>(rows, src_stride, nrows_, blk.mask_lo, blk.mask_hi, 3, idx, kh, kl, out, os); break;
+        case 4: horizontal_block<4>(rows, src_stride, nrows_, blk.mask_lo, blk.mask_hi, 4, idx, kh, kl, out, os); break;
+        default:
+          horizontal_block<0>(rows, src_stride, nrows_, blk.mask_lo, blk.mask_hi, npairs, idx, kh, kl, out, os);
       }
+      continue;
+    }
 #endif
-      const int j0 = static_cast<int>(b) * kBlock, j1 = std::min(j0 + kBlock, row_samples_);
+    const int j0 = static_cast<int>(b) * kBlock, j1 = std::min(j0 + kBlock, row_samples_);
+    for (int r = 0; r < nrows_; ++r, out += tmp_stride_) {
+      const uint8_t* row = first + static_cast<size_t>(r) * src_stride;
       for (int j = j0; j < j1; ++j) {
         const int xx = left + j / ch, c = j % ch;
         const int32_t* k = hx_.coeff.data() + static_cast<size_t>(xx) * ks;
         const uint8_t* p = row + static_cast<size_t>(hx_.first[xx]) * bpp + c;
         int32_t acc = kHalf;
         for (int t = 0; t < hx_.count[xx]; ++t) acc += int32_t(p[t * bpp]) * k[t];
-        out[j] = clip8(acc);
+        out[j - j0] = clip8(acc);
       }
-      for (int j = j1; j < j0 + kBlock; ++j) out[j] = 0;
+      for (int j = j1; j < j0 + kBlock; ++j) out[j - j0] = 0;
     }
   }
 }
@@ -268,38 +350,34 @@ void Resampler::vertical(const uint8_t* tmp, uint8_t* dst, size_t dst_stride) co
     const int n = vy_.count[y];
     const uint8_t* rows = tmp + static_cast<size_t>(vy_.first[y] - row0_) * tmp_stride_;
     uint8_t* out = dst + static_cast<size_t>(yy) * dst_stride;
+#ifdef PIPELINE_RESAMPLE_AVX512
+    const uint32_t* kh = vpair_kh_.data() + static_cast<size_t>(yy) * vpairs_;
+    const uint32_t* kl = vpair_kl_.data() + static_cast<size_t>(yy) * vpairs_;
+    const size_t st = static_cast<size_t>(tmp_stride_);
+    for (int b = 0; b < nblocks; b += 4) {
+      const int g = std::min(4, nblocks - b);
+      const int valid = std::min(kBlock, row_samples_ - (b + g - 1) * kBlock);
+      const uint8_t* r = rows + b * kBlock;
+      uint8_t* o = out + b * kBlock;
+      switch (g) {
+        case 4: vertical_blocks<4>(r, st, n, kh, kl, o, valid); break;
+        case 3: vertical_blocks<3>(r, st, n, kh, kl, o, valid); break;
+        case 2: vertical_blocks<2>(r, st, n, kh, kl, o, valid); break;
+        default: vertical_blocks<1>(r, st, n, kh, kl, o, valid); break;
+      }
+    }
+#else
+    const int32_t* k = vy_.coeff.data() + static_cast<size_t>(y) * vy_.ksize;
     for (int b = 0; b < nblocks; ++b) {
       const int valid = std::min(kBlock, row_samples_ - b * kBlock);
-#ifdef PIPELINE_RESAMPLE_AVX512
-      // Rows t and t + 1 of the block's 16 columns into the two 16-bit halves of each lane (byte l of row t to
-      // byte 4l, of row t + 1 to byte 4l + 2), then the same split-coefficient dot products as horizontally.
-      const __m512i pair_bytes = pair_index();
-      __m512i acc_h = _mm512_setzero_si512(), acc_l = _mm512_setzero_si512();
-      const uint8_t* p = rows + b * kBlock;
-      const uint32_t* kh = vpair_kh_.data() + static_cast<size_t>(yy) * vpairs_;
-      const uint32_t* kl = vpair_kl_.data() + static_cast<size_t>(yy) * vpairs_;
-      for (int t = 0; t < n; t += 2) {
-        const uint8_t* r0 = p + static_cast<size_t>(t) * tmp_stride_;
-        const uint8_t* r1 = t + 1 < n ? r0 + tmp_stride_ : r0;  // a lone last tap pairs with itself, weight 0
-        const __m512i a = _mm512_castsi128_si512(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r0)));
-        const __m512i c = _mm512_castsi128_si512(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r1)));
-        const __m512i px = _mm512_maskz_permutex2var_epi8(0x5555555555555555ull, a, pair_bytes, c);
-        acc_h = dot16(acc_h, px, _mm512_set1_epi32(static_cast<int>(kh[t / 2])));
-        acc_l = dot16(acc_l, px, _mm512_set1_epi32(static_cast<int>(kl[t / 2])));
-      }
-      __m512i acc = _mm512_add_epi32(_mm512_slli_epi32(acc_h, 15), _mm512_add_epi32(acc_l, _mm512_set1_epi32(kHalf)));
-      acc = _mm512_max_epi32(_mm512_srai_epi32(acc, kResamplePrecisionBits), _mm512_setzero_si512());
-      _mm_mask_storeu_epi8(out + b * kBlock, static_cast<__mmask16>((1u << valid) - 1), _mm512_cvtusepi32_epi8(acc));
-#else
-      const int32_t* k = vy_.coeff.data() + static_cast<size_t>(y) * vy_.ksize;
       int32_t acc[kBlock];
       for (int l = 0; l < kBlock; ++l) acc[l] = kHalf;
       const uint8_t* p = rows + b * kBlock;
       for (int t = 0; t < n; ++t)
         for (int l = 0; l < kBlock; ++l) acc[l] += int32_t(p[t * tmp_stride_ + l]) * k[t];
       for (int l = 0; l < valid; ++l) out[b * kBlock + l] = clip8(acc[l]);
-#endif
     }
+#endif
   }
 }
 

@@ -19,6 +19,7 @@
 #include <immintrin.h>
 // GCC 12 warns inside its own AVX-512 headers (_mm512_undefined_*, GCC bug 105593) where they are inlined.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 
 namespace pipeline {
