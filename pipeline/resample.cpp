@@ -307,9 +307,9 @@ void Resampler::horizontal(const uint8_t* src, size_t src_stride, uint8_t* tmp) 
   const int ch = spec_.channels, bpp = spec_.bpp, left = spec_.left, ks = hx_.ksize;
   const uint8_t* first = src + static_cast<size_t>(row0_) * src_stride;
   for (size_t b = 0; b < blocks_.size(); ++b) {
-    const Block& blk = blocks_[b];
     uint8_t* out = tmp + b * kBlock;
 #ifdef PIPELINE_RESAMPLE_AVX512
+    const Block& blk = blocks_[b];
     if (blk.simd) {
       const size_t at = static_cast<size_t>(blk.table) * kBlock;
       const int npairs = (blk.ntaps + 1) / 2;
