@@ -101,7 +101,7 @@ std::vector<std::pair<std::string, std::string>> options_record(const PackOption
 }
 
 // The output directory before packing: refuses an existing cache without --resume/--force, clears it with
-// --force, removes stale temporaries. Returns true when it already existed.
+// --force, removes stale temporaries.
 void prepare_output(const PackOptions& o) {
   std::error_code ec;
   if (fs::exists(o.output, ec) && !fs::is_directory(o.output, ec))

@@ -188,7 +188,8 @@ TEST(Pack, FolderLayoutWithPngVariants) {
     std::snprintf(n, sizeof n, "%06d.jpg", i);
     fs::copy_file(src / "img_align_celeba" / n, in / "faces" / n);
   }
-  // PNGs with alpha and 16-bit depth, a grayscale and a progressive JPEG, made with PIL from a sample image.
+  // PNGs with alpha and 16-bit depth, grayscale, progressive, EXIF-tagged and CMYK JPEGs, a small PNG (upscaled),
+  // made with PIL from a sample image.
   const std::string py =
       "import sys\n"
       "from PIL import Image\n"
@@ -198,7 +199,11 @@ TEST(Pack, FolderLayoutWithPngVariants) {
       "im.convert('L').save(d + '/other/gray.jpg', quality=90)\n"
       "im.save(d + '/other/progressive.jpg', progressive=True, quality=85)\n"
       "im.convert('I').point(lambda v: v * 200).save(d + '/other/depth16.png')\n"
-      "im.resize((40, 30)).save(d + '/other/small.png')\n";
+      "im.resize((40, 30)).save(d + '/other/small.png')\n"
+      "ex = Image.Exif()\n"
+      "ex[0x0112] = 6\n"  // orientation 'rotate 90': PIL (and so torchvision) does not apply it
+      "im.save(d + '/other/exif.jpg', exif=ex, quality=90)\n"
+      "im.convert('CMYK').save(d + '/other/cmyk.jpg', quality=90)\n";
   fs::create_directories(in / "other");
   packtest::write_file(in / "make.py", py);
   const auto r = testsupport::run(packtest::kPython + " " + (in / "make.py").string() + " " +
@@ -208,12 +213,12 @@ TEST(Pack, FolderLayoutWithPngVariants) {
   PackOptions o = base(in, dir / "cache");
   o.transform.mode = ResizeMode::exact;
   const PackSummary s = pack(o);
-  EXPECT_EQ(s.packed, 9);
+  EXPECT_EQ(s.packed, 11);
   EXPECT_EQ(s.rejected, 0);
   Cache c(dir / "cache");
   EXPECT_EQ(c.layout(), "folder");
-  EXPECT_EQ(c.labels(), (std::vector<int64_t>{0, 0, 0, 0, 1, 1, 1, 1, 1}));
-  EXPECT_EQ(c.filenames()[4], "other/depth16.png");
+  EXPECT_EQ(c.labels(), (std::vector<int64_t>{0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1}));
+  EXPECT_EQ(c.filenames()[4], "other/cmyk.jpg");
   if (!packtest::python_has("h5py, torchvision")) GTEST_SKIP() << "python3-h5py / python3-torchvision not installed";
   std::istringstream cmp(compare_with_torchvision(dir / "cache", in, 3));
   int64_t differing = -1;
