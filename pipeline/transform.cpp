@@ -10,17 +10,12 @@
 #include <utility>
 #include <vector>
 
+#include "pipeline/chw.hpp"
 #include "pipeline/jpeg.hpp"
+#include "pipeline/pil_color.hpp"
 #include "pipeline/png.hpp"
 #include "pipeline/resample.hpp"
 
-#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VBMI__)
-#define PIPELINE_TRANSFORM_AVX512 1
-#include <immintrin.h>
-// GCC 12 warns inside its own AVX-512 headers (_mm512_undefined_*, GCC bug 105593) where they are inlined.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
 
 namespace pipeline {
 namespace {
@@ -35,11 +30,11 @@ constexpr size_t kMaxPlans = 8;  // distinct input sizes remembered per Transfor
 // (89x109, a 1.39 margin): MAD 0.84 levels on the CelebA-like fixture.
 constexpr int kFastMargin4 = 5;  // the margin, in quarters
 
-// torchvision 0.14 _compute_resized_output_size: the shorter side becomes S, the longer
-// int(S * long / short) in Python floats (an exact integer product, then a correctly rounded division).
 // A resized long side beyond this means an absurd aspect ratio (4096:1 at S = 64); refused rather than planned.
 constexpr int64_t kMaxResizedSide = 1 << 20;
 
+// torchvision 0.14 _compute_resized_output_size: the shorter side becomes S, the longer
+// int(S * long / short) in Python floats (an exact integer product, then a correctly rounded division).
 std::pair<int, int> resized_size(int w, int h, int S) {
   const int64_t lo = std::min(w, h), hi = std::max(w, h);
   const auto longer = static_cast<int64_t>(static_cast<double>(S * hi) / static_cast<double>(lo));
@@ -55,27 +50,6 @@ int crop_offset(int full, int S) {
   const int d = full - S, q = d / 2;
   if (d % 2 == 0) return q;
   return q % 2 == 0 ? q : q + 1;
-}
-
-// PIL convert('L') from RGB(A): ITU-R 601-2 luma in Pillow's 16-bit fixed point (Convert.c, L24).
-inline uint8_t luma(const uint8_t* p) {
-  return static_cast<uint8_t>((p[0] * 19595 + p[1] * 38470 + p[2] * 7471 + 0x8000) >> 16);
-}
-
-// Pillow's MULDIV255: a * b / 255, rounded, in integers.
-inline int muldiv255(int a, int b) {
-  const int t = a * b + 128;
-  return ((t >> 8) + t) >> 8;
-}
-
-// PIL reads CMYK JPEGs with rawmode "CMYK;I" (Adobe's inverted samples), then convert('RGB') is cmyk2rgb:
-// with c = 255 - raw, nk = 255 - k: out = clip(nk - c * nk / 255).
-inline void cmyk_inverted_to_rgb(const uint8_t* raw, uint8_t* rgb) {
-  const int nk = 255 - (255 - raw[3]);
-  for (int i = 0; i < 3; ++i) {
-    const int v = nk - muldiv255(255 - raw[i], nk);
-    rgb[i] = static_cast<uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v);
-  }
 }
 
 bool starts_with_ci(std::span<const uint8_t> b, size_t at, const char* lit) {
@@ -110,92 +84,6 @@ std::string describe_non_image(std::span<const uint8_t> b) {
                       " (refused before decoding: a decompression bomb or an unexpected huge image)");
 }
 
-#ifdef PIPELINE_TRANSFORM_AVX512
-// The fused output pass with AVX-512 VBMI: 64 pixels at a time, their 192 interleaved RGB bytes (three
-// registers a, b, c) are split into three planes by byte permutes: plane p takes byte 3i + p, from a||b while
-// that is below 128 (one vpermt2b) and from c above (one masked vpermb). Floats are (u / 255 - mean) / std
-// with IEEE vector divisions, so each lane rounds exactly as torchvision's float32 ops do.
-class PlanarWriter {
- public:
-  PlanarWriter() {
-    alignas(64) uint8_t ab[3][64], c[3][64];
-    for (int p = 0; p < 3; ++p) {
-      from_c_[p] = 0;
-      for (int i = 0; i < 64; ++i) {
-        const int b = 3 * i + p;
-        ab[p][i] = static_cast<uint8_t>(b < 128 ? b : 0);
-        c[p][i] = static_cast<uint8_t>(b >= 128 ? b - 128 : 0);
-        if (b >= 128) from_c_[p] |= 1ull << i;
-      }
-      idx_ab_[p] = _mm512_load_si512(ab[p]);
-      idx_c_[p] = _mm512_load_si512(c[p]);
-    }
-  }
-
-  // in: [npx, k] interleaved (k = 1 or 3); dst: C planes of npx. k == 1 with C == 3 replicates grey.
-  void u8(const uint8_t* in, int k, int C, size_t npx, uint8_t* dst) const {
-    for (size_t i = 0; i < npx; i += 64) {
-      const __mmask64 m = tail_mask(npx - i);
-      __m512i planes[3];
-      const int n = load(in, k, i, npx, planes);
-      for (int c = 0; c < C; ++c) _mm512_mask_storeu_epi8(dst + c * npx + i, m, planes[n == 1 ? 0 : c]);
-    }
-  }
-
-  void f32(const uint8_t* in, int k, int C, size_t npx, float* dst, float mean, float std) const {
-    const __m512 v255 = _mm512_set1_ps(255.0f), vmean = _mm512_set1_ps(mean), vstd = _mm512_set1_ps(std);
-    for (size_t i = 0; i < npx; i += 64) {
-      __m512i planes[3];
-      const int n = load(in, k, i, npx, planes);
-      const size_t left = npx - i;
-      for (int c = 0; c < C; ++c) {
-        const __m512i v = planes[n == 1 ? 0 : c];
-        float* out = dst + c * npx + i;
-        store4(out, _mm512_extracti32x4_epi32(v, 0), left, 0, v255, vmean, vstd);
-        store4(out, _mm512_extracti32x4_epi32(v, 1), left, 16, v255, vmean, vstd);
-        store4(out, _mm512_extracti32x4_epi32(v, 2), left, 32, v255, vmean, vstd);
-        store4(out, _mm512_extracti32x4_epi32(v, 3), left, 48, v255, vmean, vstd);
-      }
-    }
-  }
-
- private:
-  static __mmask64 tail_mask(size_t left) { return left >= 64 ? ~0ull : (1ull << left) - 1; }
-
-  // Pixels [i, i + 64) as planes; returns how many planes were filled (1 or 3).
-  int load(const uint8_t* in, int k, size_t i, size_t npx, __m512i* planes) const {
-    const size_t left = npx - i;
-    if (k == 1) {
-      planes[0] = _mm512_maskz_loadu_epi8(tail_mask(left), in + i);
-      return 1;
-    }
-    const size_t bytes = 3 * std::min<size_t>(left, 64);
-    const uint8_t* p = in + 3 * i;
-    const __m512i a = _mm512_maskz_loadu_epi8(tail_mask(bytes), p);
-    const __m512i b = _mm512_maskz_loadu_epi8(bytes > 64 ? tail_mask(bytes - 64) : 0, p + 64);
-    const __m512i c = _mm512_maskz_loadu_epi8(bytes > 128 ? tail_mask(bytes - 128) : 0, p + 128);
-    for (int q = 0; q < 3; ++q)
-      planes[q] = _mm512_mask_permutexvar_epi8(_mm512_permutex2var_epi8(a, idx_ab_[q], b), from_c_[q], idx_c_[q], c);
-    return 3;
-  }
-
-  // 16 bytes -> 16 floats (u / 255 - mean) / std, stored at out + off (only those below `left`).
-  static void store4(float* out, __m128i u, size_t left, size_t off, __m512 v255, __m512 vmean, __m512 vstd) {
-    if (off >= left) return;
-    const __mmask16 m = left - off >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << (left - off)) - 1);
-    const __m512 x = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(u));
-    _mm512_mask_storeu_ps(out + off, m, _mm512_div_ps(_mm512_sub_ps(_mm512_div_ps(x, v255), vmean), vstd));
-  }
-
-  __m512i idx_ab_[3], idx_c_[3];
-  __mmask64 from_c_[3];
-};
-
-const PlanarWriter& planar_writer() {
-  static const PlanarWriter w;
-  return w;
-}
-#endif
 
 }  // namespace
 
@@ -247,9 +135,6 @@ struct Transform::Impl {
   std::vector<uint8_t> scratch;    // the resampler's 8-bit intermediate rows
   std::vector<uint8_t> resized;    // [S, S, channels] interleaved, cropped resize output
   std::vector<std::unique_ptr<Plan>> plans;  // most recently used first
-  float lut[256] = {};
-  float lut_mean = 0, lut_std = 0;
-  bool lut_valid = false;
 
   explicit Impl(const TransformOptions& o) : opt(o) {}
 
@@ -290,7 +175,7 @@ struct Transform::Impl {
     } else {
       converted.resize(static_cast<size_t>(w) * h);
       const size_t npx = static_cast<size_t>(w) * h;
-      for (size_t i = 0; i < npx; ++i) converted[i] = luma(px + i * n);
+      for (size_t i = 0; i < npx; ++i) converted[i] = pil_luma(px + i * n);
       s = Source{converted.data(), static_cast<size_t>(w), 1, 1, orig_w, orig_h, scale};
     }
     return s;
@@ -316,7 +201,7 @@ struct Transform::Impl {
     const size_t npx = static_cast<size_t>(w) * h;
     for (size_t i = 0; i < npx; ++i) {
       uint8_t rgb[3];
-      cmyk_inverted_to_rgb(decoded.data() + 4 * i, rgb);
+      pil_cmyk_inverted_to_rgb(decoded.data() + 4 * i, rgb);
       std::memcpy(decoded.data() + 3 * i, rgb, 3);
     }
     return from_pixels(decoded.data(), w, h, 3, scale, hd.width, hd.height);
@@ -344,51 +229,11 @@ struct Transform::Impl {
   }
 
   // The fused output pass: interleaved [S, S, k] -> planar [C, S, S] uint8, or normalised float.
-  // k == 1 with C == 3 is grey replicated to RGB, as PIL's convert('RGB') of an "L" image.
   void emit(int k, uint8_t* dst) const {
-#ifdef PIPELINE_TRANSFORM_AVX512
-    planar_writer().u8(resized.data(), k, opt.channels, static_cast<size_t>(opt.size) * opt.size, dst);
-#else
-    emit_scalar(k, dst, [](uint8_t u) { return u; });
-#endif
+    to_chw(resized.data(), k, opt.channels, static_cast<size_t>(opt.size) * opt.size, dst);
   }
-  void emit(int k, float* dst, float mean, float std) {
-#ifdef PIPELINE_TRANSFORM_AVX512
-    planar_writer().f32(resized.data(), k, opt.channels, static_cast<size_t>(opt.size) * opt.size, dst, mean, std);
-#else
-    const float* lut = normalise_lut(mean, std);
-    emit_scalar(k, dst, [lut](uint8_t u) { return lut[u]; });
-#endif
-  }
-
-  template <class T, class F>
-  void emit_scalar(int k, T* dst, F f) const {
-    const int S = opt.size, C = opt.channels;
-    const size_t plane = static_cast<size_t>(S) * S;
-    const uint8_t* in = resized.data();
-    if (k == 1) {
-      for (size_t i = 0; i < plane; ++i) {
-        const T v = f(in[i]);
-        for (int c = 0; c < C; ++c) dst[c * plane + i] = v;
-      }
-      return;
-    }
-    for (size_t i = 0; i < plane; ++i) {
-      dst[i] = f(in[3 * i]);
-      dst[plane + i] = f(in[3 * i + 1]);
-      dst[2 * plane + i] = f(in[3 * i + 2]);
-    }
-  }
-
-  // ToTensor + Normalize in float32 as torchvision computes them: (u / 255 - mean) / std, one rounding per op.
-  const float* normalise_lut(float mean, float std) {
-    if (!lut_valid || mean != lut_mean || std != lut_std) {
-      for (int u = 0; u < 256; ++u) lut[u] = (static_cast<float>(u) / 255.0f - mean) / std;
-      lut_mean = mean;
-      lut_std = std;
-      lut_valid = true;
-    }
-    return lut;
+  void emit(int k, float* dst, float mean, float std) const {
+    to_chw_normalized(resized.data(), k, opt.channels, static_cast<size_t>(opt.size) * opt.size, dst, mean, std);
   }
 
   Source from_caller_pixels(const uint8_t* src, int w, int h, int n) {
