@@ -3,13 +3,17 @@
 // Built with -ffp-contract=off (pipeline/CMakeLists.txt): Pillow computes `in0 + (xx + 0.5) * scale` with a
 // separate multiply and add, and a fused multiply-add would round some window centres differently.
 //
-// Kernels. The horizontal pass works on blocks of 16 consecutive interleaved output samples (e.g. 5 1/3 RGB
-// pixels): with AVX-512 VBMI one vpermi2b picks, for every lane at once, the input bytes of two taps from a
-// 128-byte window of the row into the lane's two 16-bit halves, and two vpdpwssd (AVX-512 VNNI) accumulate
-// them against the coefficients split into 16-bit high and low parts; recombined, the 32-bit sum is exactly
-// Pillow's scalar one. Per-lane byte indices and coefficient halves are precomputed per plan. Blocks whose
-// window is wider than 128 bytes (downscales beyond ~6x) take the scalar loop. The vertical pass is a
-// contiguous multiply-accumulate over 16 samples at a time. Without AVX-512 the same loops run in scalar code.
+// Kernels (AVX-512 VBMI + VNNI; without them the same loops run in scalar code). Both passes compute the 32-bit
+// sums sum(p * k) of Pillow's scalar loops exactly, as 2^15 * sum(p * kh) + sum(p * kl) with the coefficient
+// split into int16 halves kh = k >> 15, kl = k & 0x7fff, so that one vpdpwssd handles two taps of 16 lanes.
+// Neither partial sum can overflow: each is at most 255 * sum(k), about 2^30, like Pillow's own.
+//   Horizontal: blocks of 16 consecutive interleaved output samples (5 1/3 RGB pixels). One vpermi2b picks, for
+//   all lanes at once, the bytes of two taps from a 128-byte window of the row into the lane's 16-bit halves.
+//   The per-lane byte indices and coefficient halves are precomputed per plan; the pass runs block by block
+//   over all rows so that a block's tables stay in registers. Blocks whose window is wider than 128 bytes
+//   (downscales beyond ~6x) take the scalar loop.
+//   Vertical: per output row and tap pair, one vpermi2b interleaves 16 bytes of rows t and t + 1, for groups
+//   of 4 blocks that share the broadcast coefficient halves.
 #include "pipeline/resample.hpp"
 
 #include <algorithm>
@@ -55,7 +59,6 @@ uint32_t split_pair(int32_t lo, int32_t hi) {
   return static_cast<uint32_t>(static_cast<uint16_t>(static_cast<int16_t>(lo))) |
          (static_cast<uint32_t>(static_cast<uint16_t>(static_cast<int16_t>(hi))) << 16);
 }
-
 
 // Pillow's clip8 without its lookup table: the fixed-point sum to 0..255.
 inline uint8_t clip8(int32_t acc) {
