@@ -91,6 +91,21 @@ ConvolutionLayer<T>::ConvolutionLayer(Context& ctx, const ConvGeometry& g, Param
 }
 
 template <class T>
+bool ConvolutionLayer<T>::has(ConvPass p) const {
+  return p == ConvPass::forward         ? fwd_.has_value()
+         : p == ConvPass::backward_data ? bwd_data_.has_value()
+                                        : bwd_weights_.has_value();
+}
+
+template <class T>
+void ConvolutionLayer<T>::run_primitive(ConvPass p) {
+  if (!has(p)) throw std::logic_error(std::string("nn::") + T::name + "::run_primitive: pass not built");
+  if (p == ConvPass::forward) fwd_->execute(ctx_.stream, fwd_args_);
+  if (p == ConvPass::backward_data) bwd_data_->execute(ctx_.stream, bwd_data_args_);
+  if (p == ConvPass::backward_weights) bwd_weights_->execute(ctx_.stream, bwd_weights_args_);
+}
+
+template <class T>
 void ConvolutionLayer<T>::load_weights() {
   weights_fwd_.execute(ctx_.stream);
   weights_bwd_.execute(ctx_.stream);

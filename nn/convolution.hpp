@@ -36,6 +36,8 @@ struct ConvOptions {
   std::optional<Activation> post_op;  // activation fused into the forward pass (its backward is an Eltwise)
 };
 
+enum class ConvPass { forward, backward_data, backward_weights };
+
 template <class Traits>
 class ConvolutionLayer {
  public:
@@ -57,6 +59,11 @@ class ConvolutionLayer {
   const std::string& forward_impl() const { return fwd_impl_; }
   const std::string& backward_data_impl() const { return bwd_data_impl_; }
   const std::string& backward_weights_impl() const { return bwd_weights_impl_; }
+
+  // The three passes' primitives alone, without the reorders around them (for benchmarks: the denominator of
+  // the step-overhead ratio). has() is false for a pass the layer was built without.
+  bool has(ConvPass p) const;
+  void run_primitive(ConvPass p);
 
   void load_weights();                     // master f32 weights -> the primitives' weights (after any update)
   void forward();                          // dst = conv(src, W) [+ fused activation]

@@ -66,11 +66,12 @@ struct Dcgan::Impl {
   }
 };
 
-Dcgan::Dcgan(Context& ctx, const DcganConfig& cfg, const AdamConfig& adam) : ctx_(ctx), cfg_(cfg) {
+Dcgan::Dcgan(Context& ctx, const DcganConfig& cfg, const AdamConfig& adam, const PrecisionPlan* plan)
+    : ctx_(ctx), cfg_(cfg) {
   validate(cfg);
   impl_ = std::make_unique<Impl>();
   Impl& m = *impl_;
-  m.plan = plan_for(ctx.precision);
+  m.plan = plan ? *plan : plan_for(ctx.precision);
   m.g_tensors = Generator::make_tensors(ctx, cfg);
   m.d_tensors = Discriminator::make_tensors(ctx, cfg);
   const int B = cfg.batch;
@@ -178,6 +179,9 @@ std::vector<BatchCount*> Dcgan::discriminator_batch_counts() {
   return NetworkTensors::pointers(impl_->d_tensors.counts);
 }
 Adam& Dcgan::adam_g() { return *impl_->adam_g; }
+const PrecisionPlan& Dcgan::precision_plan() const { return impl_->plan; }
+Generator& Dcgan::generator() { return *impl_->g; }
+Discriminator& Dcgan::discriminator() { return *impl_->d; }
 Adam& Dcgan::adam_d() { return *impl_->adam_d; }
 
 }  // namespace nn

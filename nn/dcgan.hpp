@@ -7,6 +7,7 @@
 #include "nn/adam.hpp"
 #include "nn/context.hpp"
 #include "nn/param.hpp"
+#include "nn/precision_plan.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -35,7 +36,8 @@ class Dcgan {
  public:
   // Throws std::invalid_argument naming the option for a configuration the model cannot build
   // (image_size != 64, nc not 1 or 3, sizes < 1).
-  Dcgan(Context& ctx, const DcganConfig& cfg, const AdamConfig& adam);
+  // plan: which layers compute in which precision; default plan_for(ctx.precision) (nn/precision_plan.hpp).
+  Dcgan(Context& ctx, const DcganConfig& cfg, const AdamConfig& adam, const PrecisionPlan* plan = nullptr);
   ~Dcgan();
   Dcgan(const Dcgan&) = delete;
   Dcgan& operator=(const Dcgan&) = delete;
@@ -70,6 +72,10 @@ class Dcgan {
   Adam& adam_g();
   Adam& adam_d();
   const DcganConfig& config() const { return cfg_; }
+  const PrecisionPlan& precision_plan() const;
+  // The training-mode networks, for benchmarks and tests.
+  Generator& generator();
+  Discriminator& discriminator();
   Context& context() { return ctx_; }
 
  private:

@@ -53,7 +53,6 @@ Discriminator::Discriminator(Context& ctx, const DcganConfig& cfg, NetworkTensor
       opt.src_tag = kImageLayout;
       opt.post_op = Activation::leaky_relu(kSlope);
     }
-    if (last) opt.dst_tag = tag::nchw;  // [B,1,1,1]: the host reads the logits
     layers_[k] = std::make_unique<Conv2d>(ctx, geometry(cfg, batch, i), t.param(main_name(conv_index(i)) + ".weight"),
                                           in, diff_in, opt);
     Conv2d& conv = *layers_[k];
