@@ -57,9 +57,9 @@ struct Set {
   int S, C;
 };
 
-class GoldenSet : public ::testing::TestWithParam<Set> {};
+class TransformGoldenSet : public ::testing::TestWithParam<Set> {};
 
-TEST_P(GoldenSet, ExactModeIsBitIdenticalToTorchvision) {
+TEST_P(TransformGoldenSet, ExactModeIsBitIdenticalToTorchvision) {
   const auto [S, C] = GetParam();
   const auto want = fx::expected(S, C);
   Transform t(TransformOptions{S, C, ResizeMode::exact});
@@ -74,7 +74,7 @@ TEST_P(GoldenSet, ExactModeIsBitIdenticalToTorchvision) {
   EXPECT_GE(checked, 10);
 }
 
-TEST_P(GoldenSet, FastModeIsCloseAndExactWhereNoDctScalingApplies) {
+TEST_P(TransformGoldenSet, FastModeIsCloseAndExactWhereNoDctScalingApplies) {
   const auto [S, C] = GetParam();
   const auto want = fx::expected(S, C);
   Transform fast(TransformOptions{S, C, ResizeMode::fast});
@@ -92,7 +92,7 @@ TEST_P(GoldenSet, FastModeIsCloseAndExactWhereNoDctScalingApplies) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Sizes, GoldenSet, ::testing::Values(Set{64, 3}, Set{64, 1}, Set{32, 3}, Set{32, 1}),
+INSTANTIATE_TEST_SUITE_P(Sizes, TransformGoldenSet, ::testing::Values(Set{64, 3}, Set{64, 1}, Set{32, 3}, Set{32, 1}),
                          [](const auto& i) { return "S" + std::to_string(i.param.S) + "_C" + std::to_string(i.param.C); });
 
 TEST(TransformGolden, FastModeMeanAbsoluteDifferenceOnCelebaLikeSampleIsAtMost1_5) {

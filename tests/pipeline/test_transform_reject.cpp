@@ -40,14 +40,14 @@ size_t sof_size_offset(const std::vector<uint8_t>& j) {
   return 0;
 }
 
-class Reject : public ::testing::TestWithParam<ResizeMode> {
+class TransformReject : public ::testing::TestWithParam<ResizeMode> {
  protected:
   Transform t{TransformOptions{64, 3, GetParam()}};
 };
 
-TEST_P(Reject, ZeroByteFile) { EXPECT_NE(reason(t, {}).find("empty file (0 bytes)"), std::string::npos); }
+TEST_P(TransformReject, ZeroByteFile) { EXPECT_NE(reason(t, {}).find("empty file (0 bytes)"), std::string::npos); }
 
-TEST_P(Reject, TruncatedJpeg) {
+TEST_P(TransformReject, TruncatedJpeg) {
   auto j = fixture("celeba_000001.jpg");
   for (size_t keep : {j.size() / 2, j.size() - 200, j.size() - 2}) {
     std::vector<uint8_t> cut(j.begin(), j.begin() + static_cast<long>(keep));
@@ -59,13 +59,13 @@ TEST_P(Reject, TruncatedJpeg) {
   EXPECT_NE(reason(t, head), "accepted");
 }
 
-TEST_P(Reject, TruncatedProgressiveJpeg) {
+TEST_P(TransformReject, TruncatedProgressiveJpeg) {
   auto j = fixture("progressive.jpg");
   std::vector<uint8_t> cut(j.begin(), j.begin() + static_cast<long>(j.size() * 2 / 3));
   EXPECT_NE(reason(t, cut).find("truncated JPEG"), std::string::npos) << reason(t, cut);
 }
 
-TEST_P(Reject, GarbageBytesWithAJpegName) {
+TEST_P(TransformReject, GarbageBytesWithAJpegName) {
   std::mt19937 rng(7);
   std::vector<uint8_t> junk(5000);
   for (auto& b : junk) b = static_cast<uint8_t>(rng());
@@ -74,7 +74,7 @@ TEST_P(Reject, GarbageBytesWithAJpegName) {
   EXPECT_NE(r.find("not a JPEG or PNG image (5000 bytes starting with 42"), std::string::npos) << r;
 }
 
-TEST_P(Reject, JpegSignatureFollowedByGarbage) {
+TEST_P(TransformReject, JpegSignatureFollowedByGarbage) {
   std::mt19937 rng(9);
   std::vector<uint8_t> junk(3000);
   for (auto& b : junk) b = static_cast<uint8_t>(rng());
@@ -85,7 +85,7 @@ TEST_P(Reject, JpegSignatureFollowedByGarbage) {
   EXPECT_NE(r.find("JPEG"), std::string::npos) << r;
 }
 
-TEST_P(Reject, HtmlPageSavedAsJpeg) {
+TEST_P(TransformReject, HtmlPageSavedAsJpeg) {
   const auto html = bytes_of(
       "\n<!DOCTYPE html><html><head><title>Google Drive - Quota exceeded</title></head>"
       "<body>Too many users have viewed or downloaded this file recently.</body></html>\n");
@@ -93,7 +93,7 @@ TEST_P(Reject, HtmlPageSavedAsJpeg) {
   EXPECT_NE(r.find("HTML page"), std::string::npos) << r;
 }
 
-TEST_P(Reject, CorruptJpegEntropyData) {
+TEST_P(TransformReject, CorruptJpegEntropyData) {
   // Overwrite a stretch of the entropy-coded data with a restart marker libjpeg does not expect there.
   auto j = fixture("celeba_000002.jpg");
   const size_t at = j.size() / 2;
@@ -105,7 +105,7 @@ TEST_P(Reject, CorruptJpegEntropyData) {
   EXPECT_NE(r.find("corrupt JPEG data"), std::string::npos) << r;
 }
 
-TEST_P(Reject, ExtraneousBytesBeforeAMarkerAreAcceptedAsPillowDoes) {
+TEST_P(TransformReject, ExtraneousBytesBeforeAMarkerAreAcceptedAsPillowDoes) {
   // Camera files often carry junk before EOI; libjpeg warns, Pillow decodes normally, so do we (same pixels).
   auto j = fixture("celeba_000003.jpg");
   ASSERT_EQ(j[j.size() - 2], 0xFF);
@@ -118,7 +118,7 @@ TEST_P(Reject, ExtraneousBytesBeforeAMarkerAreAcceptedAsPillowDoes) {
   EXPECT_EQ(a, b);
 }
 
-TEST_P(Reject, JpegBombIsRefusedBeforeAllocating) {
+TEST_P(TransformReject, JpegBombIsRefusedBeforeAllocating) {
   // A real file whose SOF claims 65000 x 65000: decoding it would need 12.7 GB. The refusal must come from
   // the header, as RejectedInput naming --max-pixels (an attempted allocation would be std::bad_alloc).
   auto j = fixture("celeba_000001.jpg");
@@ -131,7 +131,7 @@ TEST_P(Reject, JpegBombIsRefusedBeforeAllocating) {
   EXPECT_NE(r.find("--max-pixels 50000000"), std::string::npos) << r;
 }
 
-TEST_P(Reject, MaxPixelsBoundIsInclusive) {
+TEST_P(TransformReject, MaxPixelsBoundIsInclusive) {
   const auto j = fixture("celeba_000001.jpg");  // 178 x 218 = 38804 pixels
   Transform at(TransformOptions{64, 3, GetParam(), 178 * 218});
   Transform below(TransformOptions{64, 3, GetParam(), 178 * 218 - 1});
@@ -142,7 +142,7 @@ TEST_P(Reject, MaxPixelsBoundIsInclusive) {
   EXPECT_NE(reason(png_below, p).find("PNG declares 81x61"), std::string::npos) << reason(png_below, p);
 }
 
-TEST_P(Reject, PngBombIsRefusedBeforeAllocating) {
+TEST_P(TransformReject, PngBombIsRefusedBeforeAllocating) {
   auto p = fixture("palette.png");
   // IHDR width and height at bytes 16..23; the CRC no longer matches, but the size check comes first.
   const uint8_t big[8] = {0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00};  // 65536 x 65536
@@ -152,7 +152,7 @@ TEST_P(Reject, PngBombIsRefusedBeforeAllocating) {
   EXPECT_NE(r.find("--max-pixels"), std::string::npos) << r;
 }
 
-TEST_P(Reject, TruncatedAndCorruptPng) {
+TEST_P(TransformReject, TruncatedAndCorruptPng) {
   const auto p = fixture("rgba.png");
   std::vector<uint8_t> cut(p.begin(), p.begin() + static_cast<long>(p.size() / 2));
   EXPECT_NE(reason(t, cut).find("truncated PNG"), std::string::npos) << reason(t, cut);
@@ -163,7 +163,7 @@ TEST_P(Reject, TruncatedAndCorruptPng) {
   EXPECT_NE(reason(t, bad).find("corrupt PNG"), std::string::npos) << reason(t, bad);
 }
 
-TEST_P(Reject, TransformStillWorksAfterRejections) {
+TEST_P(TransformReject, TransformStillWorksAfterRejections) {
   const auto good = fixture("celeba_000005.jpg");
   std::vector<uint8_t> before(t.output_elems()), after(t.output_elems());
   t.encoded(good, before.data());
@@ -188,7 +188,7 @@ TEST_P(Reject, TransformStillWorksAfterRejections) {
   EXPECT_EQ(pipeline::probe_header(good).width, 178);  // its thread's decoder recovered too
 }
 
-INSTANTIATE_TEST_SUITE_P(Modes, Reject, ::testing::Values(ResizeMode::fast, ResizeMode::exact),
+INSTANTIATE_TEST_SUITE_P(Modes, TransformReject, ::testing::Values(ResizeMode::fast, ResizeMode::exact),
                          [](const auto& i) { return i.param == ResizeMode::fast ? "fast" : "exact"; });
 
 TEST(TransformOptions, BadValuesNameTheOption) {
