@@ -68,11 +68,11 @@ std::vector<float> minus(std::vector<float> a, const std::vector<float>& b) {
   return a;
 }
 
-void run_golden(nn::Precision precision, const Tolerances& tol) {
+void run_golden(nn::Precision precision, const Tolerances& tol, const nn::PrecisionPlan* plan = nullptr) {
   const std::string path = golden::fixture_path();
   golden::Fixture fx(path);
   nn::Context ctx = nn::make_context(nn::EngineKind::cpu, precision);
-  nn::Dcgan model(ctx, fx.cfg, fx.adam);
+  nn::Dcgan model(ctx, fx.cfg, fx.adam, plan);
   fx.load(model, "init/G", true);
   fx.load(model, "init/D", false);
 
@@ -128,5 +128,13 @@ void run_golden(nn::Precision precision, const Tolerances& tol) {
 TEST(DcganGolden, OneTutorialIterationMatchesPyTorchF32) { run_golden(nn::Precision::f32, kF32); }
 
 TEST(DcganGolden, OneTutorialIterationMatchesPyTorchBf16) { run_golden(nn::Precision::bf16, kBf16); }
+
+// Every layer in bf16 (the alternative plan bench_nn measures): G's output and D's input are bf16 too.
+TEST(DcganGolden, OneTutorialIterationMatchesPyTorchAllLayersBf16) {
+  nn::PrecisionPlan all;
+  all.generator.fill(nn::Precision::bf16);
+  all.discriminator.fill(nn::Precision::bf16);
+  run_golden(nn::Precision::bf16, kBf16, &all);
+}
 
 }  // namespace
