@@ -9,6 +9,7 @@
 #include "pipeline/shard_writer.hpp"
 
 #include <sys/statvfs.h>
+#include <zlib.h>
 
 #include <oneapi/tbb/concurrent_queue.h>
 #include <oneapi/tbb/enumerable_thread_specific.h>
@@ -200,6 +201,7 @@ struct Work {
   SourceItem item;
   std::vector<uint8_t> out;    // stored image bytes [C,S,S]
   std::vector<float> scratch;  // float16 store: normalized floats before conversion
+  uint32_t crc = 0;            // zlib CRC-32 of out, computed in the parallel stage
   bool rejected = false;
   std::string reason;
 };
@@ -330,6 +332,8 @@ PackSummary pack(const PackOptions& o) {
           for (size_t i = 0; i < w->scratch.size(); ++i) h[i] = cacheh5::float_to_half(w->scratch[i]);
         }
       }
+      // The checksum runs here, in parallel, rather than in the serial writer that would otherwise carry it.
+      w->crc = static_cast<uint32_t>(crc32(0L, w->out.data(), static_cast<uInt>(out_bytes)));
     } catch (const RejectedInput& e) {
       w->rejected = true;
       w->reason = reject_reason(w->item, e.what());
@@ -351,7 +355,8 @@ PackSummary pack(const PackOptions& o) {
       writer.reject(i, source->name(i), w->reason);
     } else {
       writer.append(i, source->name(i), w->out.data(), source->has_attributes() ? source->attributes(i) : nullptr,
-                    source->has_partition() ? source->partition(i) : 0, source->has_labels() ? source->label(i) : 0);
+                    source->has_partition() ? source->partition(i) : 0, source->has_labels() ? source->label(i) : 0,
+                    w->crc);
     }
     free_work.push(w);
     progress.update(++written);

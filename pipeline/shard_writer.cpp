@@ -190,13 +190,15 @@ ShardWriter::~ShardWriter() {
 }
 
 void ShardWriter::append(int64_t source, std::string_view filename, const void* image, const int8_t* attributes,
-                         uint8_t partition, int64_t label) {
+                         uint8_t partition, int64_t label, int64_t image_crc) {
   Impl& m = *impl_;
   if (m.open && m.count == m.spec.shard_size) m.close_shard(source);
   if (!m.open) m.open_shard(source);
   const size_t ib = m.spec.image_bytes();
   std::memcpy(m.block.data() + m.block_rows * ib, image, ib);
-  m.crc = static_cast<uint32_t>(crc32(m.crc, static_cast<const Bytef*>(image), static_cast<uInt>(ib)));
+  // The shard's CRC continues over this image; crc32_combine joins a CRC computed elsewhere in O(log n).
+  if (image_crc < 0) m.crc = static_cast<uint32_t>(crc32(m.crc, static_cast<const Bytef*>(image), static_cast<uInt>(ib)));
+  else m.crc = static_cast<uint32_t>(crc32_combine(m.crc, static_cast<uLong>(image_crc), static_cast<z_off_t>(ib)));
   ++m.block_rows;
   ++m.count;
   ++m.images_total;

@@ -60,9 +60,10 @@ class ShardWriter {
   ShardWriter& operator=(const ShardWriter&) = delete;
 
   // One packed sample in source order. image: image_bytes() of the stored type [C,S,S]; attributes: K int8
-  // (ignored without attribute names); partition/label ignored when the spec has none.
+  // (ignored without attribute names); partition/label ignored when the spec has none. image_crc: the zlib
+  // CRC-32 of the image bytes when the caller computed it (in the parallel stage of the pack), else -1.
   void append(int64_t source, std::string_view filename, const void* image, const int8_t* attributes,
-              uint8_t partition, int64_t label);
+              uint8_t partition, int64_t label, int64_t image_crc = -1);
   // One rejected input in source order.
   void reject(int64_t source, std::string_view filename, std::string_view reason);
   // Closes the last shard (ending at source_end). Returns the shards this writer completed.
