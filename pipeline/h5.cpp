@@ -239,14 +239,11 @@ T scalar_attr(hid_t obj, const std::string& name, const std::string& file, H5T_c
 }  // namespace
 
 void set_attr(hid_t obj, const std::string& name, const std::string& value, const std::string& file) {
-  Handle t(H5Tcopy(H5T_C_S1), H5Tclose);
-  // Fixed-length UTF-8: h5py returns it as str. An empty string still needs size 1.
-  check(H5Tset_size(t.id(), value.empty() ? 1 : value.size()), "sizing a string type", file);
-  check(H5Tset_cset(t.id(), H5T_CSET_UTF8), "setting UTF-8", file);
-  check(H5Tset_strpad(t.id(), H5T_STR_NULLPAD), "setting string padding", file);
+  // Variable-length UTF-8: h5py returns it as str (a fixed-length string would come back as bytes).
+  Handle t = vlen_utf8_type(file);
   Handle s(H5Screate(H5S_SCALAR), H5Sclose);
-  std::string buf = value.empty() ? std::string(1, '\0') : value;
-  write_attr(obj, name, t.id(), s.id(), buf.data(), file);
+  const char* p = value.c_str();
+  write_attr(obj, name, t.id(), s.id(), &p, file);
 }
 
 void set_attr(hid_t obj, const std::string& name, int64_t value, const std::string& file) {

@@ -2,6 +2,8 @@
 #include "common/cli.hpp"
 #include "dcgan_onednn/commands.hpp"
 #include "trainer/options.hpp"
+#include "trainer/run_layout.hpp"
+#include "trainer/trainer.hpp"
 
 #include <fstream>
 #include <iostream>
@@ -16,7 +18,8 @@ int cmd_train(int argc, const char* const argv[]) {
       "Usage: dcgan-onednn train --data CACHE_DIR --out RUN_DIR [options]\n\n"
       "Trains the DCGAN of the PyTorch tutorial, step for step: D on a real batch (label 1) and on G(z)\n"
       "(label 0, G detached), Adam on D; then D on the same fake batch with label 1, backward into G only,\n"
-      "Adam on G. Writes metrics.csv, samples/, checkpoints/ and options.cfg into RUN_DIR.\n\n"
+      "Adam on G. Writes metrics.csv, samples/, checkpoints/ and options.cfg into RUN_DIR.\n"
+      "SIGINT/SIGTERM write a checkpoint and stop (exit 128+signal); --resume continues exactly, even after kill -9.\n\n"
       "Example:\n  celeba-pack --input celeba/ --output cache/\n"
       "  dcgan-onednn train --data cache/ --out runs/first --epochs 1\n\nOptions",
       110, 55);
@@ -61,10 +64,18 @@ int cmd_train(int argc, const char* const argv[]) {
     if (!f) throw cli::UsageError("--config: cannot open '" + path + "'");
     po::store(po::parse_config_file(f, desc), vm);  // command-line values stored first take precedence
   }
+  // A resumed run keeps its options: the run's own options.cfg fills in what the command line does not say.
+  if (vm.count("resume") && vm["resume"].as<bool>() && vm.count("out")) {
+    const std::string saved = vm["out"].as<std::string>() + "/" + trainer::run_layout::kOptions;
+    std::ifstream f(saved);
+    if (f) po::store(po::parse_config_file(f, desc), vm);
+  }
   po::notify(vm);
   o.progress = vm.count("no-progress") == 0;
-  trainer::validate(o);
-  throw std::runtime_error("train: the training loop is not built yet (issue #5); options were valid");
+  const trainer::TrainResult r = trainer::train(o, std::cout);
+  if (r.status == trainer::TrainResult::Status::interrupted) return 128 + r.signal;
+  std::cout << "done: " << r.iterations << " iterations. Run directory: " << r.run_dir.string() << '\n';
+  return cli::kExitOk;
 }
 
 }  // namespace dcgan_cli

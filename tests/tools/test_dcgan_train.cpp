@@ -1,0 +1,227 @@
+// End-to-end tests of `dcgan-onednn train`, `sample` and `eval` on a tiny real cache (Fashion-MNIST, packed
+// by celeba-pack): the run directory's files, exact resume after kill -9, option errors, sampling.
+#include "support/run.hpp"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <regex>
+#include <thread>
+
+namespace fs = std::filesystem;
+using testsupport::run;
+using testsupport::slurp;
+
+namespace {
+
+const std::string kDcgan = DCGAN_ONEDNN_EXE;
+const std::string kPack = CELEBA_PACK_EXE;
+const char* kFashion = "/usr/share/datasets/fashion-mnist";
+
+// A small model so that an iteration takes milliseconds; the arithmetic is the full DCGAN's.
+const std::string kSmall = " --nz 16 --ngf 8 --ndf 8 --batch 16 --threads 2 --no-progress";
+
+// Packs 320 Fashion-MNIST images once per test binary (shared by the tests below).
+const fs::path& cache_dir() {
+  static fs::path dir = [] {
+    const fs::path d = testsupport::fresh_dir("train_cache") / "fmnist";
+    const auto r = run(kPack + " --input " + kFashion + " --layout idx --channels 1 --limit 320 --quiet --output " +
+                       d.string());
+    if (r.status != 0) throw std::runtime_error("celeba-pack failed: " + r.err);
+    return d;
+  }();
+  return dir;
+}
+
+std::vector<std::string> lines(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  std::string l;
+  while (std::getline(in, l)) out.push_back(l);
+  return out;
+}
+
+// metrics.csv without the timing columns (images_per_s, wall_s), which differ between any two runs.
+std::vector<std::string> metrics_without_timing(const fs::path& run_dir) {
+  auto rows = lines(slurp(run_dir / "metrics.csv"));
+  for (auto& r : rows) {
+    std::vector<std::string> cells;
+    std::stringstream in(r);
+    std::string c;
+    while (std::getline(in, c, ',')) cells.push_back(c);
+    if (r.back() == ',') cells.push_back("");
+    std::string kept;
+    for (size_t i = 0; i < cells.size(); ++i)
+      if (i != 14 && i != 15) kept += cells[i] + ",";
+    r = kept;
+  }
+  return rows;
+}
+
+}  // namespace
+
+class Train : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!fs::exists(kFashion)) GTEST_SKIP() << "dataset-fashion-mnist is not installed (scripts/install-deps build)";
+    cache_dir();
+  }
+};
+
+TEST_F(Train, ShortRunWritesTheRunDirectory) {
+  const fs::path out = testsupport::fresh_dir("train_short") / "run";
+  const auto r = run(kDcgan + " train --data " + cache_dir().string() + " --out " + out.string() + kSmall +
+                     " --iters 25 --sample-every 10 --checkpoint-every 10 --log-every 5 --eval-every 20");
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  // The tutorial's log line.
+  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(\[0/2\]\[5/20\]\tLoss_D: \d+\.\d{4}\tLoss_G: \d+\.\d{4}\tD\(x\): \d\.\d{4}\tD\(G\(z\)\): \d\.\d{4} / \d\.\d{4})")))
+      << r.out;
+  const auto rows = lines(slurp(out / "metrics.csv"));
+  ASSERT_EQ(rows.size(), 26u);  // header + 25 iterations
+  EXPECT_EQ(rows[0].rfind("epoch,batch,iter,loss_d,loss_g,d_x,d_g_z1,d_g_z2,", 0), 0u) << rows[0];
+  EXPECT_NE(rows[0].find("grad:D:main.11.weight"), std::string::npos);
+  for (size_t i = 1; i < rows.size(); ++i) {
+    EXPECT_EQ(rows[i].find("nan"), std::string::npos) << rows[i];
+    EXPECT_EQ(rows[i].find("inf"), std::string::npos) << rows[i];
+  }
+  // 320 images / batch 16 = 20 batches per epoch: iteration 20 is batch 0 of epoch 1.
+  EXPECT_EQ(rows[21].rfind("1,0,20,", 0), 0u) << rows[21];
+  // SWD columns filled at iterations 0, 20 and 24 (last).
+  EXPECT_TRUE(std::regex_search(rows[21], std::regex(R"(,\d+(\.\d+)?,\d+(\.\d+)?,\d+(\.\d+)?,\d+(\.\d+)?,0\.\d+,0\.\d+,)")))
+      << rows[21];
+  for (const char* f : {"options.cfg", "info.txt", "warnings.csv", "real_samples.png", "samples/iter_0000000.png",
+                        "samples/iter_0000010.png", "samples/iter_0000020.png", "samples/iter_0000024.png",
+                        "report.html"})
+    EXPECT_TRUE(fs::exists(out / f)) << f;
+  // Checkpoints at 10, 20 (also the epoch end) and 25 (the end); keep-checkpoints 3 keeps them all.
+  for (const char* f : {"checkpoints/ckpt_0000010.h5", "checkpoints/ckpt_0000020.h5", "checkpoints/ckpt_0000025.h5"})
+    EXPECT_TRUE(fs::exists(out / f)) << f;
+  EXPECT_NE(slurp(out / "options.cfg").find("batch = 16"), std::string::npos);
+}
+
+TEST_F(Train, RefusesExistingRunWithoutResume) {
+  const fs::path out = testsupport::fresh_dir("train_exists");
+  { std::ofstream(out / "metrics.csv") << "x\n"; }
+  const auto r = run(kDcgan + " train --data " + cache_dir().string() + " --out " + out.string() + kSmall + " --iters 2");
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_NE(r.err.find("--resume"), std::string::npos) << r.err;
+  EXPECT_EQ(slurp(out / "metrics.csv"), "x\n") << "an existing run must never be overwritten";
+}
+
+TEST_F(Train, OptionErrorsNameTheOptionOrPath) {
+  const fs::path base = testsupport::fresh_dir("train_errors");
+  const std::string data = " --data " + cache_dir().string();
+  struct Case {
+    std::string args;
+    int status;
+    std::string needle;
+  } cases[] = {
+      {data + " --out " + (base / "a").string() + " --batch 0", 2, "--batch"},
+      {data + " --out " + (base / "b").string() + " --batch -3", 2, "--batch"},
+      {data + " --out " + (base / "c").string() + " --lr 0", 2, "--lr"},
+      {data + " --out " + (base / "d").string() + " --nz 0", 2, "--nz"},
+      {data + " --out " + (base / "e").string() + " --batch 100000", 2, "--batch"},
+      {data + " --out " + (base / "f").string() + " --engine gpu", 1, "GPU"},
+      {data + " --out " + (base / "g").string() + " --precision f16", 2, "--precision"},
+      {" --data " + (base / "nope").string() + " --out " + (base / "h").string(), 1, (base / "nope").string()},
+      {" --data " + base.string() + " --out " + (base / "i").string(), 1, "dataset.h5"},
+  };
+  for (const auto& c : cases) {
+    const auto r = run(kDcgan + " train" + c.args + " --iters 1 --no-progress");
+    EXPECT_EQ(r.status, c.status) << c.args << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.needle), std::string::npos) << c.args << "\n" << r.err;
+  }
+}
+
+// Kill -9 a real run after its second checkpoint, resume it, and compare with a run that was never interrupted.
+TEST_F(Train, ResumeAfterKillIsExact) {
+  const fs::path base = testsupport::fresh_dir("train_resume");
+  const std::string common = " --data " + cache_dir().string() + kSmall +
+                             " --iters 60 --checkpoint-every 10 --sample-every 0 --log-every 0 --keep-checkpoints 2";
+  const fs::path whole = base / "whole", killed = base / "killed";
+  ASSERT_EQ(run(kDcgan + " train --out " + whole.string() + common).status, 0);
+
+  const std::string cmd = kDcgan + " train --out " + killed.string() + common + " >" + (base / "k.log").string() +
+                          " 2>&1 & echo $!";
+  const auto started = run(cmd);
+  const pid_t pid = std::stoi(started.out);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (!fs::exists(killed / "checkpoints/ckpt_0000030.h5") && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_TRUE(fs::exists(killed / "checkpoints/ckpt_0000030.h5")) << slurp(base / "k.log");
+  ::kill(pid, SIGKILL);
+  run("while kill -0 " + std::to_string(pid) + " 2>/dev/null; do sleep 0.01; done");
+  const size_t rows_at_kill = lines(slurp(killed / "metrics.csv")).size();
+  EXPECT_LT(rows_at_kill, 61u) << "the run finished before it was killed; the test proves nothing";
+
+  // Damage the newest checkpoint as a crash mid-write without the atomic rename would: resume must skip it.
+  std::vector<fs::path> ckpts;
+  for (const auto& e : fs::directory_iterator(killed / "checkpoints")) ckpts.push_back(e.path());
+  std::sort(ckpts.begin(), ckpts.end());
+  const std::string newest = slurp(ckpts.back());
+  { std::ofstream(ckpts.back(), std::ios::binary | std::ios::trunc) << newest.substr(0, newest.size() / 3); }
+
+  const auto r = run(kDcgan + " train --out " + killed.string() + " --resume --no-progress");
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("skipping checkpoint " + ckpts.back().filename().string()), std::string::npos) << r.out;
+  EXPECT_EQ(metrics_without_timing(killed), metrics_without_timing(whole));
+}
+
+TEST_F(Train, SigintCheckpointsAndResumes) {
+  const fs::path out = testsupport::fresh_dir("train_sigint") / "run";
+  const std::string args = " --data " + cache_dir().string() + kSmall + " --iters 100000 --sample-every 0 --log-every 0";
+  const auto started = run(kDcgan + " train --out " + out.string() + args + " >/dev/null 2>&1 & echo $!");
+  const pid_t pid = std::stoi(started.out);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (lines(fs::exists(out / "metrics.csv") ? slurp(out / "metrics.csv") : "").size() < 5 &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ::kill(pid, SIGINT);
+  int status = 0;
+  const auto w = run("while kill -0 " + std::to_string(pid) + " 2>/dev/null; do sleep 0.01; done");
+  (void)w;
+  (void)status;
+  std::vector<fs::path> ckpts;
+  for (const auto& e : fs::directory_iterator(out / "checkpoints")) ckpts.push_back(e.path());
+  ASSERT_EQ(ckpts.size(), 1u) << "SIGINT must write a checkpoint";
+  const size_t rows = lines(slurp(out / "metrics.csv")).size() - 1;
+  EXPECT_EQ(ckpts[0].filename().string(), "ckpt_" + std::string(7 - std::to_string(rows).size(), '0') +
+                                              std::to_string(rows) + ".h5");
+}
+
+TEST_F(Train, SampleAndEvalFromCheckpoint) {
+  const fs::path base = testsupport::fresh_dir("train_sample");
+  const fs::path out = base / "run";
+  ASSERT_EQ(run(kDcgan + " train --data " + cache_dir().string() + " --out " + out.string() + kSmall +
+                " --iters 4 --sample-every 0 --log-every 0")
+                .status,
+            0);
+  const std::string ckpt = (out / "checkpoints/ckpt_0000004.h5").string();
+  auto r = run(kDcgan + " sample --checkpoint " + ckpt + " --n 10 --grid --out " + (base / "grid.png").string());
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string png = slurp(base / "grid.png");
+  ASSERT_GT(png.size(), 24u);
+  EXPECT_EQ(png.substr(1, 3), "PNG");
+  // 10 images in a 4-column grid of 64x64 tiles with padding 2: 4*66+2 wide, 3*66+2 high (make_grid layout).
+  auto be32 = [&](size_t o) {
+    return (static_cast<uint32_t>(static_cast<uint8_t>(png[o])) << 24) | (static_cast<uint8_t>(png[o + 1]) << 16) |
+           (static_cast<uint8_t>(png[o + 2]) << 8) | static_cast<uint8_t>(png[o + 3]);
+  };
+  EXPECT_EQ(be32(16), 4u * 66 + 2);
+  EXPECT_EQ(be32(20), 3u * 66 + 2);
+  r = run(kDcgan + " sample --checkpoint " + ckpt + " --n 3 --out " + (base / "one.png").string());
+  ASSERT_EQ(r.status, 0) << r.err;
+  for (const char* f : {"one_0000.png", "one_0001.png", "one_0002.png"}) EXPECT_TRUE(fs::exists(base / f)) << f;
+  r = run(kDcgan + " sample --checkpoint " + ckpt + " --n 2 --interpolate 5 --out " + (base / "walk.png").string());
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(fs::exists(base / "walk.png"));
+  r = run(kDcgan + " sample --checkpoint " + (base / "missing.h5").string() + " --out x.png");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("missing.h5"), std::string::npos) << r.err;
+
+  r = run(kDcgan + " eval --checkpoint " + ckpt + " --data " + cache_dir().string() + " --n 64 --json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(\{"n": 64, "swd_x1e3": \{"64": [0-9.e+-]+, "32": [0-9.e+-]+, "16": [0-9.e+-]+\}, "swd_avg_x1e3": )")))
+      << r.out;
+}

@@ -1,0 +1,423 @@
+// The training loop: reads like the DCGAN tutorial's, with the run directory's bookkeeping around it.
+#include "trainer/trainer.hpp"
+
+#include "nn/context.hpp"
+#include "nn/dcgan.hpp"
+#include "pipeline/atomic_file.hpp"
+#include "pipeline/loader.hpp"
+#include "trainer/checkpoint.hpp"
+#include "trainer/csv_log.hpp"
+#include "trainer/eval_msssim.hpp"
+#include "trainer/eval_swd.hpp"
+#include "trainer/health.hpp"
+#include "trainer/image_grid.hpp"
+#include "trainer/info.hpp"
+#include "trainer/model_state.hpp"
+#include "trainer/progress_line.hpp"
+#include "trainer/report.hpp"
+#include "trainer/run_layout.hpp"
+#include "trainer/signals.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <iomanip>
+#include <map>
+#include <optional>
+#include <ostream>
+#include <random>
+#include <regex>
+#include <sstream>
+
+namespace trainer {
+
+namespace fs = std::filesystem;
+namespace rl = run_layout;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr int kGridImages = 64;   // 8x8 fixed-noise grid, as the tutorial's fixed_noise
+constexpr int kEvalImages = 1024; // fixed subset for SWD / MS-SSIM
+constexpr int kEvalChunk = 128;   // eval-mode generator batch for the eval subset
+
+// Fills n standard-normal floats. A fresh distribution per call keeps the only state in the engine, so the
+// engine's text state in a checkpoint is all a resumed run needs (std::normal_distribution caches a value).
+void fill_normal(std::mt19937_64& rng, float* dst, size_t n) {
+  std::normal_distribution<float> nd(0.f, 1.f);
+  for (size_t i = 0; i < n; ++i) dst[i] = nd(rng);
+}
+
+std::string rng_text(const std::mt19937_64& rng) {
+  std::ostringstream s;
+  s << rng;
+  return s.str();
+}
+
+// Options that shape the computation: a resumed run must use the values the run started with.
+void check_resume_options(const std::string& saved_text, const TrainOptions& now) {
+  const auto saved = parse_config_text(saved_text);
+  const auto cur = parse_config_text(to_config_text(now));
+  for (const char* key : {"batch", "lr", "beta1", "nz", "ngf", "ndf", "seed", "precision", "partition"}) {
+    auto a = saved.find(key), b = cur.find(key);
+    if (a != saved.end() && b != cur.end() && a->second != b->second)
+      throw std::invalid_argument("--" + std::string(key) + ": the run was started with " + a->second + ", not " +
+                                  b->second + "; a resumed run keeps its options (drop --" + key + ")");
+  }
+}
+
+std::vector<fs::path> list_checkpoints(const fs::path& run) {
+  std::vector<fs::path> found;
+  const fs::path dir = run / rl::kCheckpointsDir;
+  if (!fs::exists(dir)) return found;
+  static const std::regex name(R"(ckpt_\d{7}\.h5)");
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.is_regular_file() && std::regex_match(e.path().filename().string(), name)) found.push_back(e.path());
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
+// Newest checkpoint that loads and fits the model; older ones are tried when the newest is damaged.
+std::optional<std::pair<fs::path, Checkpoint>> newest_valid_checkpoint(const fs::path& run, nn::Dcgan& model,
+                                                                       std::ostream& out) {
+  auto all = list_checkpoints(run);
+  for (auto it = all.rbegin(); it != all.rend(); ++it) {
+    try {
+      Checkpoint c = load_checkpoint(*it);
+      check_shapes(c.generator, capture_network(model, Net::generator), "generator", it->string());
+      check_shapes(c.discriminator, capture_network(model, Net::discriminator), "discriminator", it->string());
+      return std::make_pair(*it, std::move(c));
+    } catch (const std::exception& e) {
+      out << "warning: skipping checkpoint " << it->filename().string() << ": " << e.what() << '\n';
+    }
+  }
+  return std::nullopt;
+}
+
+void prune_checkpoints(const fs::path& run, int keep) {
+  if (keep <= 0) return;
+  auto all = list_checkpoints(run);
+  for (size_t i = 0; i + static_cast<size_t>(keep) < all.size(); ++i) fs::remove(all[i]);
+}
+
+std::vector<std::string> metrics_header(const std::vector<std::string>& g_names, const std::vector<std::string>& d_names) {
+  std::vector<std::string> h = {"epoch", "batch", "iter", "loss_d", "loss_g", "d_x", "d_g_z1", "d_g_z2",
+                                "lr_d", "lr_g", "grad_norm_d", "grad_norm_g", "weight_norm_d", "weight_norm_g",
+                                "images_per_s", "wall_s", "swd_64", "swd_32", "swd_16", "swd_avg",
+                                "msssim_fake", "msssim_real"};
+  for (const char* kind : {"grad", "weight"}) {
+    for (const auto& n : g_names) h.push_back(std::string(kind) + ":G:" + n);
+    for (const auto& n : d_names) h.push_back(std::string(kind) + ":D:" + n);
+  }
+  return h;
+}
+
+double l2(const std::vector<double>& squares) {
+  double s = 0;
+  for (double v : squares) s += v;
+  return std::sqrt(s);
+}
+
+std::string fmt4(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.4f", v);
+  return b;
+}
+
+void write_grid(const fs::path& path, const std::vector<float>& images, int n, int c, int s) {
+  write_png(path, make_grid(images.data(), n, c, s, s, 8, 2, true));
+}
+
+}  // namespace
+
+TrainResult train(const TrainOptions& opts, std::ostream& out) {
+  validate(opts);
+  const fs::path run = opts.out;
+
+  // ---- run directory: never overwrite a run without --resume ----
+  if (!opts.resume && fs::exists(run) && !fs::is_empty(run))
+    throw std::invalid_argument("--out: '" + run.string() +
+                                "' already exists and is not empty; pass --resume to continue that run, or choose "
+                                "a new directory (a run is never overwritten)");
+  if (opts.resume && !fs::exists(run / rl::kOptions))
+    throw std::invalid_argument("--resume: '" + run.string() + "' is not a run directory (no " + rl::kOptions + ")");
+
+  // ---- engine, data, model ----
+  nn::set_cpu_threads(opts.threads);
+  nn::Context ctx = nn::make_context(nn::parse_engine(opts.engine), nn::parse_precision(opts.precision));
+  pipeline::LoaderOptions lo;
+  lo.batch = opts.batch;
+  lo.seed = opts.seed;
+  lo.partition = pipeline::parse_partition(opts.partition);
+  lo.drop_last = true;  // fixed-shape primitives; the tail of an epoch is seen in other epochs' shuffles
+  pipeline::Loader loader(opts.data, lo);
+  const int nc = loader.channels(), S = loader.image_size();
+  if (S != 64)
+    throw std::invalid_argument("--data: the cache holds " + std::to_string(S) + "x" + std::to_string(S) +
+                                " images; the DCGAN here is built for 64x64 (celeba-pack --size 64)");
+  const int B = opts.batch;
+  const int64_t per_epoch = loader.batches_per_epoch();
+  const int64_t total = opts.iters > 0 ? opts.iters : opts.epochs * per_epoch;
+  const int epochs_shown = opts.iters > 0 ? static_cast<int>((total + per_epoch - 1) / per_epoch) : opts.epochs;
+
+  nn::DcganConfig cfg;
+  cfg.nz = opts.nz;
+  cfg.ngf = opts.ngf;
+  cfg.ndf = opts.ndf;
+  cfg.nc = nc;
+  cfg.image_size = S;
+  cfg.batch = B;
+  nn::AdamConfig acfg;
+  acfg.lr = opts.lr;
+  acfg.beta1 = opts.beta1;
+  nn::Dcgan model(ctx, cfg, acfg);
+
+  // ---- state: from the newest complete checkpoint, or fresh ----
+  std::mt19937_64 rng(opts.seed);
+  std::vector<float> fixed_noise(static_cast<size_t>(kGridImages) * cfg.nz);
+  int64_t iter = 0;
+  double wall_before = 0;
+  fs::path last_ckpt;
+  bool restored = false;
+  if (opts.resume) {
+    if (auto found = newest_valid_checkpoint(run, model, out)) {
+      auto& [path, c] = *found;
+      check_resume_options(c.options, opts);
+      restore_network(model, Net::generator, c.generator);
+      restore_network(model, Net::discriminator, c.discriminator);
+      restore_adam(model, Net::generator, c.adam_g);
+      restore_adam(model, Net::discriminator, c.adam_d);
+      std::istringstream(c.loop.rng) >> rng;
+      fixed_noise = c.loop.fixed_noise;
+      iter = c.loop.iteration;
+      wall_before = c.loop.wall_seconds;
+      loader.seek({c.loop.epoch, c.loop.batch});
+      last_ckpt = path;
+      restored = true;
+      out << "resuming " << run.string() << " from " << path.filename().string() << " (iteration " << iter << ")\n";
+    } else {
+      out << "no complete checkpoint in " << run.string() << ": starting the run again from iteration 0\n";
+    }
+  }
+  if (!restored) {
+    // The tutorial's order: weights_init on G then D, then the fixed noise, all from one seeded generator.
+    model.init_weights(rng);
+    if (!opts.init_from.empty()) {
+      NetworkState g, d;
+      load_weights(opts.init_from, g, d);
+      check_shapes(g, capture_network(model, Net::generator), "generator", opts.init_from);
+      check_shapes(d, capture_network(model, Net::discriminator), "discriminator", opts.init_from);
+      restore_network(model, Net::generator, g);
+      restore_network(model, Net::discriminator, d);
+    }
+    fill_normal(rng, fixed_noise.data(), fixed_noise.size());
+    fs::create_directories(run / rl::kSamplesDir);
+    fs::create_directories(run / rl::kCheckpointsDir);
+  }
+  // Rows past the checkpoint are cut on resume (all of them when no checkpoint was complete).
+  const std::optional<int64_t> resume_iter = opts.resume ? std::optional<int64_t>(iter) : std::nullopt;
+  {
+    pipeline::write_file_atomic(run / rl::kOptions, to_config_text(opts));
+    std::ostringstream info;
+    print_info(info, false);
+    pipeline::write_file_atomic(run / rl::kInfo, info.str());
+  }
+
+  const auto g_params = model.generator_params();
+  const auto d_params = model.discriminator_params();
+  std::vector<std::string> g_names, d_names;
+  for (auto* p : g_params) g_names.push_back(p->name);
+  for (auto* p : d_params) d_names.push_back(p->name);
+  const auto header = metrics_header(g_names, d_names);
+  CsvLog metrics(run / rl::kMetrics, header, 2, resume_iter);
+  CsvLog warnings_log(run / rl::kWarnings, {"iter", "kind", "message"}, 0, resume_iter);
+
+  // ---- fixed evaluation subset (real images, and noise from its own generator: the training RNG is untouched)
+  std::vector<float> eval_real, eval_noise;
+  int eval_n = 0;
+  if (opts.eval_every > 0) {
+    const auto& cache = loader.cache();
+    auto idx = cache.indices(lo.partition);
+    std::mt19937_64 erng(opts.seed ^ 0x5eed5eedULL);
+    std::shuffle(idx.begin(), idx.end(), erng);
+    eval_n = static_cast<int>(std::min<int64_t>(kEvalImages, static_cast<int64_t>(idx.size())));
+    eval_n -= eval_n % std::min(eval_n, kEvalChunk);
+    idx.resize(static_cast<size_t>(eval_n));
+    eval_real.resize(static_cast<size_t>(eval_n) * nc * S * S);
+    cache.read(idx, eval_real.data());
+    eval_noise.resize(static_cast<size_t>(eval_n) * cfg.nz);
+    fill_normal(erng, eval_noise.data(), eval_noise.size());
+  }
+
+  install_stop_handlers();
+  HealthMonitor health;
+  ProgressLine progress(opts.progress);
+  std::vector<float> real(static_cast<size_t>(B) * nc * S * S), noise(static_cast<size_t>(B) * cfg.nz);
+  std::vector<float> grid(static_cast<size_t>(kGridImages) * nc * S * S), fake;
+  const size_t n_cols = header.size();
+  TrainResult result;
+  result.run_dir = run;
+
+  auto checkpoint = [&](int64_t done) {
+    Checkpoint c;
+    c.generator = capture_network(model, Net::generator);
+    c.discriminator = capture_network(model, Net::discriminator);
+    c.adam_g = capture_adam(model, Net::generator);
+    c.adam_d = capture_adam(model, Net::discriminator);
+    const auto pos = loader.position();
+    c.loop = {done, pos.epoch, pos.batch, rng_text(rng), {kGridImages, cfg.nz}, fixed_noise, 0};
+    c.options = to_config_text(opts);
+    const fs::path path = rl::checkpoint_path(run, done);
+    c.loop.wall_seconds = wall_before;
+    save_checkpoint(path, c);
+    last_ckpt = path;
+    prune_checkpoints(run, opts.keep_checkpoints);
+    write_report(run);
+  };
+
+  const auto t_start = Clock::now();
+  double step_seconds = 0;  // inside Dcgan::train_step; the rest of the loop is overhead (target <= 3%)
+  const int64_t first_iter = iter;
+  out << "training " << total << " iterations (" << per_epoch << " per epoch, batch " << B << ", " << opts.precision
+      << " on " << opts.engine << ") into " << run.string() << '\n';
+  while (iter < total) {
+    const auto t0 = Clock::now();
+    const auto pos = loader.position();
+    loader.next(real.data());
+    if (iter == 0) {  // the tutorial's "real images" figure, from the first batch
+      std::copy(real.begin(), real.begin() + static_cast<long>(std::min(B, kGridImages)) * nc * S * S, grid.begin());
+      write_grid(run / rl::kRealSamples, grid, std::min(B, kGridImages), nc, S);
+    }
+    fill_normal(rng, noise.data(), noise.size());
+
+    // (1) D: real batch label 1, fake batch label 0 (G detached), Adam on D; (2) G: D(G(z)) label 1, Adam on G.
+    const auto t_step = Clock::now();
+    const nn::StepResult r = model.train_step(real.data(), noise.data());
+    step_seconds += std::chrono::duration<double>(Clock::now() - t_step).count();
+
+    // ---- bookkeeping, outside the step ----
+    const auto g_grad = squared_norms(ctx, g_params, Which::grad), d_grad = squared_norms(ctx, d_params, Which::grad);
+    const auto g_w = squared_norms(ctx, g_params, Which::value), d_w = squared_norms(ctx, d_params, Which::value);
+    std::vector<std::pair<std::string, double>> named = {{"loss_d", r.loss_d}, {"loss_g", r.loss_g}};
+    for (size_t i = 0; i < g_grad.size(); ++i) named.push_back({"grad:G:" + g_names[i], std::sqrt(g_grad[i])});
+    for (size_t i = 0; i < d_grad.size(); ++i) named.push_back({"grad:D:" + d_names[i], std::sqrt(d_grad[i])});
+    if (auto bad = first_non_finite(named)) {
+      warnings_log.append({std::to_string(iter), "non_finite", "non-finite " + *bad});
+      progress.clear();
+      throw std::runtime_error("iteration " + std::to_string(iter) + ": " + *bad + " is not finite; training stopped." +
+                               (last_ckpt.empty() ? std::string(" No checkpoint was written yet.")
+                                                  : " The last good checkpoint is " + last_ckpt.string()));
+    }
+    std::vector<HealthWarning> raised = health.observe_losses(iter, r.loss_d, r.loss_g);
+    if (iter % opts.norms_every == 0) {
+      auto w = health.observe_norms(iter, std::vector(named.begin() + 2, named.end()));
+      raised.insert(raised.end(), w.begin(), w.end());
+    }
+
+    std::vector<std::string> row(n_cols);
+    row[0] = std::to_string(pos.epoch);
+    row[1] = std::to_string(pos.batch);
+    row[2] = std::to_string(iter);
+    row[3] = format_value(r.loss_d);
+    row[4] = format_value(r.loss_g);
+    row[5] = format_value(r.d_x);
+    row[6] = format_value(r.d_g_z1);
+    row[7] = format_value(r.d_g_z2);
+    row[8] = format_value(opts.lr);
+    row[9] = format_value(opts.lr);
+    row[10] = format_value(l2(d_grad));
+    row[11] = format_value(l2(g_grad));
+    row[12] = format_value(l2(d_w));
+    row[13] = format_value(l2(g_w));
+
+    // Fixed-noise grid: every sample_every iterations and at the very end (the tutorial's img_list).
+    if (opts.sample_every > 0 && (iter % opts.sample_every == 0 || iter + 1 == total)) {
+      model.sample(fixed_noise.data(), kGridImages, grid.data());
+      write_grid(rl::sample_path(run, iter), grid, kGridImages, nc, S);
+    }
+    // Diversity of the generated batch against the real one (mode-collapse warning).
+    if (opts.sample_every > 0 && iter % 50 == 0) {
+      fake.resize(real.size());
+      model.copy_fake(fake.data());
+      const int dim = nc * S * S;
+      auto w = health.observe_diversity(iter, mean_pairwise_distance(fake.data(), B, dim),
+                                        mean_pairwise_distance(real.data(), B, dim));
+      raised.insert(raised.end(), w.begin(), w.end());
+    }
+    if (opts.eval_every > 0 && (iter % opts.eval_every == 0 || iter + 1 == total)) {
+      std::vector<float> gen(eval_real.size());
+      const size_t per = static_cast<size_t>(nc) * S * S;
+      for (int k = 0; k < eval_n; k += kEvalChunk)
+        model.sample(eval_noise.data() + static_cast<size_t>(k) * cfg.nz, kEvalChunk, gen.data() + k * per);
+      const SwdResult swd = sliced_wasserstein(eval_real.data(), eval_n, gen.data(), eval_n, nc, S, S, {});
+      for (size_t l = 0; l < 3 && l < swd.per_level.size(); ++l) row[16 + l] = format_value(swd.per_level[l]);
+      row[19] = format_value(swd.average);
+      const int pairs = std::min(eval_n, 256);
+      row[20] = format_value(ms_ssim_diversity(gen.data(), eval_n, nc, S, S, pairs, opts.seed));
+      row[21] = format_value(ms_ssim_diversity(eval_real.data(), eval_n, nc, S, S, pairs, opts.seed));
+    }
+    if (iter % opts.norms_every == 0) {
+      size_t col = 22;
+      for (double v : g_grad) row[col++] = format_value(std::sqrt(v));
+      for (double v : d_grad) row[col++] = format_value(std::sqrt(v));
+      for (double v : g_w) row[col++] = format_value(std::sqrt(v));
+      for (double v : d_w) row[col++] = format_value(std::sqrt(v));
+    }
+    const double dt = std::chrono::duration<double>(Clock::now() - t0).count();
+    wall_before += dt;
+    row[14] = format_value(B / dt);
+    row[15] = format_value(wall_before);
+    metrics.append(row);
+
+    for (const auto& w : raised) {
+      warnings_log.append({std::to_string(w.iter), w.kind, w.message});
+      progress.clear();
+      out << "warning [iter " << w.iter << "] " << w.kind << ": " << w.message << '\n';
+    }
+    if (opts.log_every > 0 && (pos.batch % opts.log_every == 0)) {
+      progress.clear();
+      out << '[' << pos.epoch << '/' << epochs_shown << "][" << pos.batch << '/' << per_epoch << "]\tLoss_D: "
+          << fmt4(r.loss_d) << "\tLoss_G: " << fmt4(r.loss_g) << "\tD(x): " << fmt4(r.d_x) << "\tD(G(z)): "
+          << fmt4(r.d_g_z1) << " / " << fmt4(r.d_g_z2) << '\n';
+    }
+    ++iter;
+    const double elapsed = std::chrono::duration<double>(Clock::now() - t_start).count();
+    progress.update(iter, total, B, elapsed, r.loss_d, r.loss_g);
+
+    const bool epoch_end = loader.position().batch == 0;
+    const int sig = stop_requested();
+    if (sig || iter == total || epoch_end || (opts.checkpoint_every > 0 && iter % opts.checkpoint_every == 0)) {
+      checkpoint(iter);
+    }
+    if (sig) {
+      progress.clear();
+      out << "interrupted by signal " << sig << " at iteration " << iter << "; checkpoint " << last_ckpt.string()
+          << " written. Continue with: dcgan-onednn train --out " << run.string() << " --resume\n";
+      result.status = TrainResult::Status::interrupted;
+      result.signal = sig;
+      break;
+    }
+  }
+  progress.clear();
+  const double loop_seconds = std::chrono::duration<double>(Clock::now() - t_start).count();
+  if (iter > first_iter) {
+    char buf[256];
+    std::snprintf(buf, sizeof buf,
+                  "%lld iterations in %.1f s: %.1f images/s; model step %.1f%% of the loop, everything else "
+                  "(data, norms, logging, samples, eval, checkpoints) %.1f%%\n",
+                  static_cast<long long>(iter - first_iter), loop_seconds,
+                  static_cast<double>(iter - first_iter) * B / loop_seconds, 100 * step_seconds / loop_seconds,
+                  100 * (1 - step_seconds / loop_seconds));
+    out << buf;
+  }
+  result.iterations = iter;
+  result.images = (iter - first_iter) * B;
+  result.loop_seconds = loop_seconds;
+  result.step_seconds = step_seconds;
+  result.last_checkpoint = last_ckpt;
+  return result;
+}
+
+}  // namespace trainer

@@ -1,0 +1,30 @@
+// `dcgan-onednn train`: the DCGAN tutorial's training loop over a celeba-pack cache, with checkpoints that
+// resume exactly, metrics, sample grids, health warnings and the report.
+#pragma once
+#include "trainer/options.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <iosfwd>
+
+namespace trainer {
+
+struct TrainResult {
+  enum class Status { completed, interrupted };
+  Status status = Status::completed;
+  int signal = 0;                          // the signal that interrupted the run, if any
+  std::filesystem::path run_dir;
+  std::filesystem::path last_checkpoint;   // empty when none was written
+  int64_t iterations = 0;                  // iterations completed in the run (including before a resume)
+  // This invocation's loop, for throughput and overhead figures (bench/bench_train.cpp):
+  int64_t images = 0;                      // images trained on
+  double loop_seconds = 0;                 // wall time of the loop (first iteration included)
+  double step_seconds = 0;                 // of which inside Dcgan::train_step
+};
+
+// Runs (or with o.resume continues) a training run. Progress and log lines go to `out`; warnings too.
+// Throws std::invalid_argument for a bad option (named), std::runtime_error for everything else (a bad
+// cache, a non-finite value — naming the iteration and the tensor —, a full disk, ...).
+TrainResult train(const TrainOptions& o, std::ostream& out);
+
+}  // namespace trainer
