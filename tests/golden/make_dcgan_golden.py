@@ -19,6 +19,8 @@ Stored (HDF5, h5py; state_dict names and PyTorch layouts):
   after/{G,D}/<state_dict name>           everything after the step (weights, running stats, counters)
   adam/{G,D}/<param>/exp_avg, exp_avg_sq; attrs step
   out/sample [S,nc,64,64]                 G in eval mode (running stats) on sample_noise, after the step
+  adam_steps/{param0, grad, param, exp_avg, exp_avg_sq}   torch.optim.Adam alone, 5 steps on fixed gradients
+  bce/{logits, loss_T, mean_prob_T, grad_T}               sigmoid + BCELoss for targets T = 0, 1, saturated logits
 
 Usage: /usr/bin/python3 make_dcgan_golden.py OUT.h5 [--nz 8 --ngf 3 --ndf 3 --nc 3 --batch 4 --samples 1 --seed 1]
 """
@@ -165,6 +167,43 @@ def main():
         netG.eval()
         with torch.no_grad():
             put(f, 'out/sample', netG(sample_noise))
+
+        put_adam_steps(f.create_group('adam_steps'), lr, beta1, beta2, eps)
+        put_bce(f.create_group('bce'))
+
+
+def put_adam_steps(g, lr, beta1, beta2, eps, steps=5, n=64):
+    """torch.optim.Adam alone for several steps (bias corrections beyond step 1) on fixed gradients."""
+    gen = torch.Generator().manual_seed(7)
+    p = torch.nn.Parameter(torch.randn(n, generator=gen) * 0.05)
+    put(g, 'param0', p.detach().clone())
+    opt = optim.Adam([p], lr=lr, betas=(beta1, beta2), eps=eps)
+    grads, params, m, v = [], [], [], []
+    for k in range(steps):
+        grad = torch.randn(n, generator=gen) * 10.0 ** -(k % 3)  # scales 1, 0.1, 0.01
+        grad[0] = 0.0  # a zero gradient: the update comes from the moments alone
+        p.grad = grad.clone()
+        opt.step()
+        grads.append(grad)
+        params.append(p.detach().clone())
+        m.append(opt.state[p]['exp_avg'].clone())
+        v.append(opt.state[p]['exp_avg_sq'].clone())
+    for name, t in (('grad', grads), ('param', params), ('exp_avg', m), ('exp_avg_sq', v)):
+        put(g, name, torch.stack(t))
+
+
+def put_bce(g):
+    """Sigmoid + BCELoss (mean) and its gradient w.r.t. the logits, including saturated logits."""
+    logits = torch.tensor([-200.0, -40.0, -17.0, -5.0, -0.5, 0.0, 0.3, 4.0, 16.0, 20.0, 45.0, 300.0])
+    put(g, 'logits', logits)
+    for target in (0.0, 1.0):
+        x = logits.clone().requires_grad_(True)
+        p = torch.sigmoid(x)
+        loss = nn.BCELoss()(p, torch.full_like(p, target))
+        loss.backward()
+        put(g, f'loss_{int(target)}', loss.detach().reshape(1))
+        put(g, f'mean_prob_{int(target)}', p.detach().mean().reshape(1))
+        put(g, f'grad_{int(target)}', x.grad)
 
 
 if __name__ == '__main__':
