@@ -67,12 +67,14 @@ class BatchNorm {
   Context& ctx_;
   BatchNormTensors t_;
   Options opt_;
-  int64_t reduced_ = 0;  // N*H*W: elements per channel in one batch statistic
-  dnnl::memory src_, dst_, diff_dst_;
-  dnnl::memory mean_, variance_;  // [C] f32: batch statistics of the last training forward
-  dnnl::memory workspace_;        // fused ReLU mask
-  Relayout diff_src_;             // d src as computed -> the producer's diff_dst
-  GradientOut diff_scale_, diff_shift_;
+  int64_t reduced_ = 0;                  // N*H*W: elements per channel in one batch statistic
+  dnnl::memory src_;                     // [N,C,H,W] the producer's output
+  dnnl::memory dst_;                     // [N,C,H,W] src's layout
+  dnnl::memory diff_dst_;                // [N,C,H,W] d loss/d dst (the same buffer as diff_src_.mem: in place)
+  dnnl::memory mean_, variance_;         // [C] f32: batch statistics of the last training forward
+  dnnl::memory workspace_;               // [N,C,H,W] bits: fused ReLU mask
+  Relayout diff_src_;                    // [N,C,H,W] d src as computed -> the producer's diff_dst
+  GradientOut diff_scale_, diff_shift_;  // [C] f32 -> weight.grad, bias.grad
   std::optional<dnnl::batch_normalization_forward> fwd_;
   std::optional<dnnl::batch_normalization_backward> bwd_;
   std::unordered_map<int, dnnl::memory> fwd_args_, bwd_args_;

@@ -74,13 +74,15 @@ class ConvolutionLayer {
   Context& ctx_;
   ConvGeometry g_;
   Param& weight_;
-  Relayout src_;          // the producer's output as the forward primitive reads it
-  Relayout weights_fwd_;  // master -> forward weights
-  Relayout weights_bwd_;  // master -> backward-data weights (inactive alias when the layouts agree)
-  dnnl::memory dst_, diff_dst_;
-  Relayout diff_src_;              // d src as computed -> the producer's diff_dst
-  Relayout bw_src_, bw_diff_dst_;  // the same tensors as backward-weights wants them
-  GradientOut diff_weights_;
+  Relayout src_;              // [N,in,H,W] the producer's output as the forward primitive reads it
+  Relayout weights_fwd_;      // {OC,IC,K,K} master -> forward weights (layout, precision)
+  Relayout weights_bwd_;      // {OC,IC,K,K} master -> backward-data weights (an alias when the layouts agree)
+  dnnl::memory dst_;          // [N,out,OH,OW]
+  dnnl::memory diff_dst_;     // [N,out,OH,OW] d loss/d dst, written by the consumer
+  Relayout diff_src_;         // [N,in,H,W] d src as computed -> the producer's diff_dst
+  Relayout bw_src_;           // [N,in,H,W] src as backward-weights wants it
+  Relayout bw_diff_dst_;      // [N,out,OH,OW] diff_dst as backward-weights wants it
+  GradientOut diff_weights_;  // {OC,IC,K,K} f32 -> weight.grad
   std::optional<dnnl::primitive> fwd_, bwd_data_, bwd_weights_;
   std::unordered_map<int, dnnl::memory> fwd_args_, bwd_data_args_, bwd_weights_args_;
   std::string fwd_impl_, bwd_data_impl_, bwd_weights_impl_;

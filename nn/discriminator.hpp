@@ -52,11 +52,11 @@ class Discriminator {
 
  private:
   Context& ctx_;
-  std::array<std::unique_ptr<Conv2d>, kLayers> layers_;
-  std::array<std::unique_ptr<BatchNorm>, kLayers> bn_;  // layers 1..3
-  std::array<std::optional<Eltwise>, kLayers> act_;     // layers 0..3
-  Relayout logits_;                                     // last convolution's dst -> f32 plain
-  Relayout diff_logits_;                                // f32 plain from the host -> last convolution's diff_dst
+  std::array<std::unique_ptr<Conv2d>, kLayers> layers_;  // dst [B,ndf,32,32] .. [B,1,1,1]
+  std::array<std::unique_ptr<BatchNorm>, kLayers> bn_;   // layers 1..3
+  std::array<std::optional<Eltwise>, kLayers> act_;      // LeakyReLU, layers 0..3 (0: fused)
+  Relayout logits_;                                      // [B,1,1,1] last convolution's dst -> f32 plain
+  Relayout diff_logits_;                                 // [B,1,1,1] f32 plain from the host -> its diff_dst
 };
 
 }  // namespace nn

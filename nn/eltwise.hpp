@@ -53,7 +53,8 @@ class Eltwise {
  private:
   Context& ctx_;
   Options opt_;
-  dnnl::memory data_, diff_;
+  dnnl::memory data_;  // [any] src and dst (in place)
+  dnnl::memory diff_;  // [any] diff_dst and diff_src (in place)
   std::optional<dnnl::eltwise_forward> fwd_;
   std::optional<dnnl::eltwise_backward> bwd_;
   std::unordered_map<int, dnnl::memory> fwd_args_, bwd_args_;

@@ -41,10 +41,10 @@ class Generator {
   void backward();      // from diff_out: every Param's grad (overwritten)
 
  private:
-  dnnl::memory noise_;
-  std::array<std::unique_ptr<Deconv2d>, kLayers> layers_;
-  std::array<std::unique_ptr<BatchNorm>, kLayers - 1> bn_;
-  std::optional<Eltwise> tanh_;
+  dnnl::memory noise_;                                      // [B,nz,1,1] f32 plain
+  std::array<std::unique_ptr<Deconv2d>, kLayers> layers_;   // dst [B,8ngf,4,4] .. [B,nc,64,64]
+  std::array<std::unique_ptr<BatchNorm>, kLayers - 1> bn_;  // with ReLU, on layers 0..3's dst
+  std::optional<Eltwise> tanh_;                             // fused into layer 4; its backward only
 };
 
 }  // namespace nn
