@@ -12,8 +12,9 @@
 namespace trainer {
 
 // The DCGAN a checkpoint or weights file describes (nz, ngf, ndf, nc from its tensor shapes), with its
-// parameters and running statistics loaded. `batch` sizes the training primitives the model also builds.
-std::unique_ptr<nn::Dcgan> load_model(nn::Context& ctx, const std::filesystem::path& file, int batch = 1);
+// parameters and running statistics loaded. `batch` sizes the training primitives the model also builds
+// (BatchNorm in training mode needs two images; sampling itself uses eval-mode generators of any size).
+std::unique_ptr<nn::Dcgan> load_model(nn::Context& ctx, const std::filesystem::path& file, int batch = 2);
 
 struct SampleOptions {
   std::string checkpoint;       // --checkpoint: checkpoint or weights file
