@@ -69,6 +69,8 @@ Discriminator::Discriminator(Context& ctx, const DcganConfig& cfg, NetworkTensor
     diff_in = act_[k]->diff_dst();
   }
   const Conv2d& top = *layers_[kLayers - 1];
+  // The last convolution keeps the dst layout it picked: forcing plain [B,1,1,1] there makes oneDNN 2.6 fall
+  // back to its reference kernel. One reorder of B values brings the logits to the host, one their gradient back.
   const auto logits_desc = plain_desc({batch, 1, 1, 1});
   logits_ = relayout_from(ctx, top.dst(), logits_desc);
   diff_logits_ = relayout_to(ctx, logits_desc, top.diff_dst());
