@@ -3,6 +3,7 @@
 #include "pipeline/pack.hpp"
 
 #include "pipeline/atomic_file.hpp"
+#include "pipeline/cache.hpp"
 #include "pipeline/cache_h5.hpp"
 #include "pipeline/celeba_meta.hpp"
 #include "pipeline/manifest.hpp"
@@ -251,6 +252,11 @@ PackSummary pack(const PackOptions& o) {
       throw std::runtime_error("--resume: '" + o.output.string() +
                                "' holds a finished cache packed from other inputs or with other options; use --force "
                                "to replace it");
+    try {
+      Cache verified(o.output);  // every shard present and matching its manifest entry
+    } catch (const std::exception& e) {
+      throw std::runtime_error(std::string("--resume: the finished cache cannot be used: ") + e.what());
+    }
     sum.already_complete = true;
     sum.packed = done.count();
     sum.rejected = static_cast<int64_t>(done.rejected.size());

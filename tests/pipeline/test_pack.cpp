@@ -365,6 +365,10 @@ TEST(Pack, OutputPolicyResumeAndForce) {
   EXPECT_NE(e.find("--force"), std::string::npos) << e;
   o.resume = true;
   EXPECT_TRUE(pack(o).already_complete);
+  fs::rename(dir / "cache" / "shard-00000.h5", dir / "shard.h5");
+  e = error_of([&] { pack(o); });
+  EXPECT_NE(e.find("'shard-00000.h5'"), std::string::npos) << e;
+  fs::rename(dir / "shard.h5", dir / "cache" / "shard-00000.h5");
   o.transform.size = 32;
   e = error_of([&] { pack(o); });
   EXPECT_NE(e.find("other options"), std::string::npos) << e;
