@@ -170,6 +170,7 @@ struct Charts {
     sm.name = name;
     sm.color = color;
     sm.width = 2.0;
+    sm.max_points = std::max(8, opt.max_points / 3);  // smooth: fewer points draw the same line
     s.series.push_back(std::move(raw));
     s.series.push_back(std::move(sm));
     return true;
@@ -192,6 +193,7 @@ struct Charts {
       l.name = run.m.columns[cols[k]].substr(prefix.size());
       l.color = ramp_color(k, cols.size());
       l.width = 1.5;
+      l.max_points = std::max(8, opt.max_points / 3);
       s.series.push_back(std::move(l));
     }
     if (const auto* t = run.m.get(total_col)) {
@@ -202,6 +204,7 @@ struct Charts {
         l.name = total_name;
         l.color = "#222222";
         l.width = 2.4;
+        l.max_points = std::max(8, opt.max_points / 3);
         s.series.push_back(std::move(l));
       }
     }
@@ -510,7 +513,18 @@ ReportSummary write_report(const fs::path& run_dir, const ReportOptions& opt) {
   sum.grids_total = run.grids.size();
   {
     std::vector<size_t> pick;
-    const size_t n = run.grids.size(), k = static_cast<size_t>(opt.max_grids);
+    const size_t n = run.grids.size();
+    size_t k = static_cast<size_t>(opt.max_grids);
+    if (n > 0) {  // the byte budget, from the mean PNG size
+      uintmax_t total = 0;
+      for (const auto& g : run.grids) {
+        std::error_code ec;
+        const uintmax_t size = fs::file_size(g.path, ec);
+        total += ec ? 1 : std::max<uintmax_t>(1, size);
+      }
+      const double mean = static_cast<double>(total) / static_cast<double>(n);
+      k = std::min(k, std::max<size_t>(2, static_cast<size_t>(static_cast<double>(opt.max_grid_bytes) / mean)));
+    }
     if (n <= k) {
       for (size_t i = 0; i < n; ++i) pick.push_back(i);
     } else {
@@ -540,7 +554,8 @@ ReportSummary write_report(const fs::path& run_dir, const ReportOptions& opt) {
            "forming. ";
       if (sum.grids_embedded < n)
         h << "Showing " << sum.grids_embedded << " of " << n << " grids, evenly spaced over the run (first and last "
-          << "included), to keep this page small. ";
+          << "included), to keep this page small (at most " << opt.max_grids << " grids and about "
+          << (opt.max_grid_bytes >> 20) << " MiB of PNG). ";
       if (unreadable) h << unreadable << " grid file(s) could not be read as PNG and are left out. ";
       h << "Drag the slider or click a thumbnail.</p>";
       h << "<div class=\"slider\"><input type=\"range\" id=\"grid-slider\" min=\"0\" max=\""

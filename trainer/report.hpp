@@ -10,7 +10,8 @@ namespace trainer {
 
 struct ReportOptions {
   std::filesystem::path out;    // where to write; empty: RUN_DIR/report.html
-  int max_grids = 16;           // sample grids embedded, evenly spaced over the run (first and last kept)
+  int max_grids = 16;           // sample grids embedded, evenly spaced over the run (first and last kept) ...
+  size_t max_grid_bytes = 5u << 20;  // ... and fewer when their PNG files would exceed this (at least 2)
   int max_points = 1600;        // points per drawn curve after min/max decimation
   int max_warnings_listed = 200;  // rows of the warnings table (all are counted)
   int max_markers = 300;        // warning markers per chart (the earliest ones)

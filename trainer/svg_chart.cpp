@@ -188,15 +188,16 @@ std::string render_svg_chart(const ChartSpec& spec) {
     };
     const double lo = q(0.005), hi = q(0.995);
     const double pad = 0.15 * (hi - lo);
-    if (hi > lo) {
+    if (hi - lo > 1e-9 * std::max(std::fabs(hi), std::fabs(lo))) {
       if (ymax > hi + pad) ymax = hi + pad, clipped = true;
       if (ymin < lo - pad) ymin = lo - pad, clipped = true;
     }
   }
   if (spec.y_min) ymin = spec.log_y ? std::log10(*spec.y_min) : *spec.y_min;
   if (spec.y_max) ymax = spec.log_y ? std::log10(*spec.y_max) : *spec.y_max;
-  if (!(ymax > ymin)) {
-    const double c = ymin, d = spec.log_y ? 0.5 : std::max(1e-3, std::fabs(c) * 0.1);
+  // A (nearly) constant series: rounding noise of the smoothing must not be magnified into a curve.
+  if (!(ymax - ymin > 1e-9 * std::max(std::fabs(ymin), std::fabs(ymax)))) {
+    const double c = 0.5 * (ymin + ymax), d = spec.log_y ? 0.5 : std::max(1e-3, std::fabs(c) * 0.1);
     ymin = c - d, ymax = c + d;
   } else if (!spec.y_min && !spec.y_max) {
     const double pad = 0.04 * (ymax - ymin);
@@ -269,7 +270,7 @@ std::string render_svg_chart(const ChartSpec& spec) {
   for (size_t k = 0; k < spec.series.size(); ++k) {
     const auto& s = spec.series[k];
     if (sx[k].empty()) continue;
-    const auto pts = decimate_minmax(sx[k], sy[k], buckets);
+    const auto pts = decimate_minmax(sx[k], sy[k], s.max_points > 0 ? std::max(1, s.max_points / 4) : buckets);
     o << "<path fill=\"none\" stroke=\"" << html_escape(s.color) << "\" stroke-width=\"" << s.width << '"';
     if (s.opacity < 1) o << " stroke-opacity=\"" << s.opacity << '"';
     o << " stroke-linejoin=\"round\" d=\"";

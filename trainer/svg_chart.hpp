@@ -15,6 +15,7 @@ struct ChartSeries {
   double opacity = 1.0;
   bool legend = true;          // listed in the legend
   bool dots = false;           // also draw a dot at each point (sparse series such as periodic evaluations)
+  int max_points = 0;          // decimation bound for this series (0: the chart's); smooth curves need fewer
 };
 
 struct ChartMarker {
