@@ -4,6 +4,7 @@
 // deflate stores, the output-directory policy (--resume / --force), and resuming from the complete shards of an
 // interrupted run with a byte-identical result.
 #include "pipeline/cache.hpp"
+#include "pipeline/loader.hpp"
 #include "pipeline/pack.hpp"
 #include "pack_fixtures.hpp"
 
@@ -137,6 +138,20 @@ TEST(Pack, CelebaLayoutMatchesTorchvision) {
   EXPECT_EQ(c.indices(Partition::train).size(), 32u);
   EXPECT_EQ(c.indices(Partition::test).size(), 4u);
   EXPECT_EQ(c.filenames()[39], "000040.jpg");
+  // The trainer's path: a Loader over the packed cache yields the Cache's normalized pixels in epoch order.
+  LoaderOptions lo;
+  lo.batch = 8;
+  lo.partition = Partition::train;
+  Loader l(dir / "exact", lo);
+  EXPECT_EQ(l.size(), 32);
+  std::vector<float> batch(8 * c.image_elems()), want(batch.size());
+  ASSERT_EQ(l.next(batch.data()), 8);
+  const auto order = l.epoch_order(0);
+  c.read(std::span<const int64_t>(order.data(), 8), want.data());
+  EXPECT_EQ(batch, want);
+  EXPECT_LT(*std::max_element(order.begin(), order.end()), 32);  // train is the first 80% here
+  EXPECT_GE(*std::min_element(batch.begin(), batch.end()), -1.0f);
+  EXPECT_LE(*std::max_element(batch.begin(), batch.end()), 1.0f);
 
   o.output = dir / "fast";
   o.transform.mode = ResizeMode::fast;
