@@ -56,6 +56,10 @@ ConvolutionLayer<T>::ConvolutionLayer(Context& ctx, const ConvGeometry& g, Param
   fwd_args_ = {{DNNL_ARG_SRC, src_.mem}, {DNNL_ARG_WEIGHTS, weights_fwd_.mem}, {DNNL_ARG_DST, dst_}};
   fwd_ = make_primitive<typename T::forward>(fwd_pd);
   if (!opt.training) return;
+  // d dst lives in dst's layout: the activation or BatchNorm after this layer runs its backward in place on it,
+  // in the layout of its data. A pass that wants another layout gets a reorder (D's first layer, whose
+  // backward-data is plain NCHW gemm, reorders once per step; its weight gradient and LeakyReLU do not).
+  diff_dst_ = make_memory(ctx, fwd_pd.dst_desc());
 
   // ---- backward-data: only where someone needs d src ----
   std::optional<typename T::backward_data::primitive_desc> bd_pd;
@@ -63,13 +67,14 @@ ConvolutionLayer<T>::ConvolutionLayer(Context& ctx, const ConvGeometry& g, Param
     bd_pd.emplace(typename T::backward_data::desc(T::algorithm, src_md, w_md, dst_md, strides, pad, pad), ctx.engine,
                   fwd_pd);
     bwd_data_impl_ = bd_pd->impl_info_str();
-    diff_dst_ = make_memory(ctx, bd_pd->diff_dst_desc());
+    bd_diff_dst_ = relayout_from(ctx, diff_dst_, bd_pd->diff_dst_desc());
     weights_bwd_ = bd_pd->weights_desc() == weights_fwd_.mem.get_desc()
                        ? Relayout{weights_fwd_.mem, Reorder()}
                        : relayout_from(ctx, weight.value, bd_pd->weights_desc());
     diff_src_ = relayout_to(ctx, bd_pd->diff_src_desc(), diff_src);
-    bwd_data_args_ = {
-        {DNNL_ARG_DIFF_DST, diff_dst_}, {DNNL_ARG_WEIGHTS, weights_bwd_.mem}, {DNNL_ARG_DIFF_SRC, diff_src_.mem}};
+    bwd_data_args_ = {{DNNL_ARG_DIFF_DST, bd_diff_dst_.mem},
+                      {DNNL_ARG_WEIGHTS, weights_bwd_.mem},
+                      {DNNL_ARG_DIFF_SRC, diff_src_.mem}};
     bwd_data_ = make_primitive<typename T::backward_data>(*bd_pd);
   }
 
@@ -78,7 +83,6 @@ ConvolutionLayer<T>::ConvolutionLayer(Context& ctx, const ConvGeometry& g, Param
     auto bw_pd = typename T::backward_weights::primitive_desc(
         typename T::backward_weights::desc(T::algorithm, src_md, dw_md, dst_md, strides, pad, pad), ctx.engine, fwd_pd);
     bwd_weights_impl_ = bw_pd.impl_info_str();
-    if (!diff_dst_) diff_dst_ = make_memory(ctx, bw_pd.diff_dst_desc());
     bw_src_ = relayout_from(ctx, src_.mem, bw_pd.src_desc());
     bw_diff_dst_ = relayout_from(ctx, diff_dst_, bw_pd.diff_dst_desc());
     diff_weights_ = GradientOut(ctx, bw_pd.diff_weights_desc(), weight.grad);
@@ -87,7 +91,6 @@ ConvolutionLayer<T>::ConvolutionLayer(Context& ctx, const ConvGeometry& g, Param
                          {DNNL_ARG_DIFF_WEIGHTS, diff_weights_.computed()}};
     bwd_weights_ = make_primitive<typename T::backward_weights>(bw_pd);
   }
-  if (!diff_dst_) diff_dst_ = make_memory(ctx, fwd_pd.dst_desc());  // training without any backward pass
 }
 
 template <class T>
@@ -120,6 +123,7 @@ void ConvolutionLayer<T>::forward() {
 template <class T>
 void ConvolutionLayer<T>::backward_data() {
   if (!bwd_data_) throw std::logic_error(std::string("nn::") + T::name + "::backward_data: built without d src");
+  bd_diff_dst_.execute(ctx_.stream);
   bwd_data_->execute(ctx_.stream, bwd_data_args_);
   diff_src_.execute(ctx_.stream);
 }

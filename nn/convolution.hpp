@@ -80,6 +80,7 @@ class ConvolutionLayer {
   dnnl::memory dst_;          // [N,out,OH,OW]
   dnnl::memory diff_dst_;     // [N,out,OH,OW] d loss/d dst, written by the consumer
   Relayout diff_src_;         // [N,in,H,W] d src as computed -> the producer's diff_dst
+  Relayout bd_diff_dst_;      // [N,out,OH,OW] diff_dst as backward-data wants it
   Relayout bw_src_;           // [N,in,H,W] src as backward-weights wants it
   Relayout bw_diff_dst_;      // [N,out,OH,OW] diff_dst as backward-weights wants it
   GradientOut diff_weights_;  // {OC,IC,K,K} f32 -> weight.grad
