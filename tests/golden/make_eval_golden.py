@@ -213,6 +213,12 @@ def main():
         grid_case(f, "single", RNG.uniform(-1, 1, (1, 3, 5, 5)).astype(np.float32), 8, True)
         grid_case(f, "raw", RNG.uniform(-0.3, 1.3, (4, 3, 5, 6)).astype(np.float32), 8, False)
         grid_case(f, "tanh64", np.tanh(RNG.normal(0, 1.5, (64, 3, 4, 4))).astype(np.float32), 8, True)
+        # Values at save_image's rounding boundaries: (k - 0.5) / 255 and their float32 neighbours.
+        k = np.arange(1, 256, dtype=np.float64)
+        mid = ((k - 0.5) / 255).astype(np.float32)
+        edge = np.concatenate([mid, np.nextafter(mid, np.float32(0)), np.nextafter(mid, np.float32(1))])
+        edge = np.resize(edge, 2 * 3 * 8 * 8).astype(np.float32).reshape(2, 3, 8, 8)
+        grid_case(f, "rounding", edge, 8, False)
 
         # SWD: b[0:3] is a[0:3] plus noise, b[3:5] blends of a[3:5] with other images, b[5] another image.
         n, p, ppi, levels, projections = 6, 7, 128, 3, 32

@@ -59,7 +59,7 @@ TEST_P(GridGolden, MatchesTorchvisionMakeGridAndSaveImage) {
                             << int(expected[first]);
 }
 
-INSTANTIATE_TEST_SUITE_P(Cases, GridGolden, ::testing::Values("rgb10", "gray5", "single", "raw", "tanh64"));
+INSTANTIATE_TEST_SUITE_P(Cases, GridGolden, ::testing::Values("rgb10", "gray5", "single", "raw", "tanh64", "rounding"));
 
 TEST(Grid, LayoutOf64ImagesIs8x8WithTwoPixelPadding) {
   // 64 images of 64x64: 8 columns and rows of 66 pixels plus the leading 2: 530x530, as the tutorial's grids.
