@@ -6,56 +6,6 @@
 
 namespace pipeline::cacheh5 {
 
-h5::Handle create(const h5::Location& loc, const std::string& name, hid_t type, const std::vector<hsize_t>& dims,
-                  const std::vector<hsize_t>& chunk, int deflate_level) {
-  h5::quiet_errors();
-  const std::string& f = loc.file();
-  h5::Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
-  h5::check(space.id(), "creating the dataspace of '" + name + "'", f);
-  h5::Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
-  h5::check(dcpl.id(), "creating a dataset property list", f);
-  h5::check(H5Pset_obj_track_times(dcpl.id(), 0), "turning off time tracking for '" + name + "'", f);
-  if (!chunk.empty()) {
-    h5::check(H5Pset_chunk(dcpl.id(), static_cast<int>(chunk.size()), chunk.data()), "chunking '" + name + "'", f);
-    if (deflate_level >= 0)
-      h5::check(H5Pset_deflate(dcpl.id(), static_cast<unsigned>(deflate_level)), "enabling deflate on '" + name + "'", f);
-  }
-  h5::Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
-  h5::check(H5Pset_create_intermediate_group(lcpl.id(), 1), "setting intermediate group creation", f);
-  hid_t d = H5Dcreate2(loc.id(), name.c_str(), type, space.id(), lcpl.id(), dcpl.id(), H5P_DEFAULT);
-  h5::check(d, "creating dataset '" + name + "'", f, "does it already exist, or is the disk full?");
-  return h5::Handle(d, H5Dclose);
-}
-
-h5::Handle vlen_string_type(const std::string& file) {
-  h5::Handle t(H5Tcopy(H5T_C_S1), H5Tclose);
-  h5::check(t.id(), "copying the string type", file);
-  h5::check(H5Tset_size(t.id(), H5T_VARIABLE), "making a variable-length string type", file);
-  h5::check(H5Tset_cset(t.id(), H5T_CSET_UTF8), "setting UTF-8", file);
-  return t;
-}
-
-void write_strings(const h5::Location& loc, const std::string& name, const std::vector<std::string>& values) {
-  h5::Handle t = vlen_string_type(loc.file());
-  h5::Handle d = create(loc, name, t.id(), {static_cast<hsize_t>(values.size())});
-  std::vector<const char*> p(values.size());
-  for (size_t i = 0; i < values.size(); ++i) p[i] = values[i].c_str();
-  if (!values.empty())
-    h5::check(H5Dwrite(d.id(), t.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, p.data()), "writing strings '" + name + "'",
-              loc.file(), "is the disk full?");
-}
-
-void set_string_attr(hid_t obj, const std::string& name, const std::string& value, const std::string& file) {
-  h5::Handle t = vlen_string_type(file);
-  h5::Handle space(H5Screate(H5S_SCALAR), H5Sclose);
-  h5::check(space.id(), "creating a scalar dataspace", file);
-  if (H5Aexists(obj, name.c_str()) > 0) h5::check(H5Adelete(obj, name.c_str()), "replacing attribute '" + name + "'", file);
-  h5::Handle a(H5Acreate2(obj, name.c_str(), t.id(), space.id(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
-  h5::check(a.id(), "creating attribute '" + name + "'", file);
-  const char* p = value.c_str();
-  h5::check(H5Awrite(a.id(), t.id(), &p), "writing attribute '" + name + "'", file, "is the disk full?");
-}
-
 h5::Handle float16_type(const std::string& file) {
   // Sign bit 15, exponent bits 10-14 (bias 15), mantissa bits 0-9: the layout h5py uses for numpy float16.
   h5::Handle t(H5Tcopy(H5T_IEEE_F32LE), H5Tclose);

@@ -8,7 +8,10 @@ namespace h5 {
 
 void quiet_errors() {
   static std::once_flag once;
-  std::call_once(once, [] { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); });
+  std::call_once(once, [] {
+    H5dont_atexit();
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  });
 }
 
 bool Location::exists(const std::string& path) const {
@@ -78,6 +81,7 @@ Handle create_dataset(const Location& loc, const std::string& name, hid_t type, 
   check(space.id(), "creating the dataspace of '" + name + "'", loc.file());
   Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
   check(dcpl.id(), "creating a dataset property list", loc.file());
+  check(H5Pset_obj_track_times(dcpl.id(), 0), "turning off time tracking for '" + name + "'", loc.file());
   if (!opt.chunk.empty()) {
     check(H5Pset_chunk(dcpl.id(), static_cast<int>(opt.chunk.size()), opt.chunk.data()),
           "setting the chunk shape of '" + name + "'", loc.file());
@@ -148,7 +152,6 @@ void write_rows(hid_t dset, hid_t mem_type, hsize_t start, hsize_t count, const 
         "is the disk full?");
 }
 
-namespace {
 Handle vlen_utf8_type(const std::string& file) {
   Handle t(H5Tcopy(H5T_C_S1), H5Tclose);
   check(t.id(), "copying the string type", file);
@@ -156,6 +159,8 @@ Handle vlen_utf8_type(const std::string& file) {
   check(H5Tset_cset(t.id(), H5T_CSET_UTF8), "setting UTF-8 on the string type", file);
   return t;
 }
+
+namespace {
 
 std::vector<const char*> c_strings(const std::vector<std::string>& values) {
   std::vector<const char*> p(values.size());

@@ -21,7 +21,8 @@ struct Error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Turns off HDF5's automatic error-stack printing for the whole process (idempotent, thread-compatible).
+// Turns off HDF5's automatic error-stack printing for the whole process (idempotent, thread-compatible), and
+// HDF5's own at-exit cleanup, which crashes in HDF5 1.10 after a failed flush (a full disk) instead of exiting.
 void quiet_errors();
 
 // Owns one hid_t and closes it with the matching H5*close. Move-only.
@@ -127,6 +128,8 @@ struct DatasetOptions {
 // ---- datasets -------------------------------------------------------------------------------------------
 
 // Creates `name` with shape `dims` and element type `type` (a native or file type) and returns it open.
+// Without modification times (H5Pset_obj_track_times false): a file's bytes then depend only on what is
+// written, so two packs of the same input give byte-identical shards.
 Handle create_dataset(const Location& loc, const std::string& name, hid_t type, const std::vector<hsize_t>& dims,
                       const DatasetOptions& opt = {});
 Handle open_dataset(const Location& loc, const std::string& name);
@@ -180,6 +183,9 @@ void read_rows(hid_t dset, hid_t mem_type, hsize_t start, hsize_t count, void* d
 // Writes rows [start, start+count) along the first dimension of an open dataset from src (contiguous).
 void write_rows(hid_t dset, hid_t mem_type, hsize_t start, hsize_t count, const void* src, const std::string& what,
                 const std::string& file);
+
+// The variable-length UTF-8 string type (h5py reads it as str).
+Handle vlen_utf8_type(const std::string& file);
 
 // Variable-length UTF-8 string datasets (what h5py reads as str with .asstr(), bytes otherwise).
 void write_strings(const Location& loc, const std::string& name, const std::vector<std::string>& values);

@@ -82,7 +82,7 @@ void write_manifest(const fs::path& dir, const ManifestData& m) {
     }
     create_vds(f, cf::kIndex, H5T_STD_I64LE, {}, m.shards);
     {
-      h5::Handle t = cacheh5::vlen_string_type(fn);
+      h5::Handle t = h5::vlen_utf8_type(fn);
       create_vds(f, cf::kFilename, t.id(), {}, m.shards);
     }
     if (!sp.attribute_names.empty()) {
@@ -103,13 +103,13 @@ void write_manifest(const fs::path& dir, const ManifestData& m) {
       bytes.push_back(sh.bytes);
     }
     const hsize_t n = m.shards.size();
-    cacheh5::write_strings(f, cf::kShardsName, names);
-    cacheh5::write_all(f, cf::kShardsCount, {n}, counts.data());
-    cacheh5::write_all(f, cf::kShardsChecksum, {n}, sums.data());
-    cacheh5::write_all(f, cf::kShardsBytes, {n}, bytes.data());
+    h5::write_strings(f, cf::kShardsName, names);
+    h5::write(f, cf::kShardsCount, {n}, counts.data());
+    h5::write(f, cf::kShardsChecksum, {n}, sums.data());
+    h5::write(f, cf::kShardsBytes, {n}, bytes.data());
     {
       h5::Handle d = h5::open_dataset(f, cf::kShardsChecksum);
-      cacheh5::set_string_attr(d.id(), "algorithm", std::string("CRC-32 (zlib crc32) of the shard's images bytes in row order"), fn);
+      h5::set_attr(d.id(), "algorithm", std::string("CRC-32 (zlib crc32) of the shard's images bytes in row order"), fn);
     }
 
     std::vector<std::string> rf, rr;
@@ -119,12 +119,12 @@ void write_manifest(const fs::path& dir, const ManifestData& m) {
       rr.push_back(r.reason);
       rs.push_back(r.source);
     }
-    cacheh5::write_strings(f, cf::kRejectedFilename, rf);
-    cacheh5::write_strings(f, cf::kRejectedReason, rr);
-    cacheh5::write_all(f, cf::kRejectedSource, {hsize_t(rs.size())}, rs.data());
+    h5::write_strings(f, cf::kRejectedFilename, rf);
+    h5::write_strings(f, cf::kRejectedReason, rr);
+    h5::write(f, cf::kRejectedSource, {hsize_t(rs.size())}, rs.data());
 
     h5::Location opts = f.create_group(cf::kOptions);
-    for (const auto& [k, v] : m.options) cacheh5::set_string_attr(opts.id(), k, v, fn);
+    for (const auto& [k, v] : m.options) h5::set_attr(opts.id(), k, v, fn);
     opts = h5::Location();
     f.close();
     commit_file(tmp, target);

@@ -55,7 +55,7 @@ struct ShardWriter::Impl {
     h5::Handle t = cacheh5::image_type(spec.store, f.file());
     std::vector<hsize_t> chunk;
     if (spec.deflate_level >= 0) chunk = image_dims(1);  // one chunk per image: random reads decompress one image
-    return cacheh5::create(f, cf::kImages, t.id(), image_dims(n), chunk, spec.deflate_level);
+    return h5::create_dataset(f, cf::kImages, t.id(), image_dims(n), {chunk, spec.deflate_level});
   }
 
   void open_shard(int64_t first_source) {
@@ -110,16 +110,16 @@ struct ShardWriter::Impl {
     if (hsize_t(count) < capacity) compact();
     images.reset();
     const hsize_t n = hsize_t(count);
-    cacheh5::write_all(file, cf::kIndex, {n}, index.data());
-    cacheh5::write_strings(file, cf::kFilename, filenames);
+    h5::write(file, cf::kIndex, {n}, index.data());
+    h5::write_strings(file, cf::kFilename, filenames);
     if (!spec.attribute_names.empty()) {
       const hsize_t k = spec.attribute_names.size();
-      cacheh5::write_all(file, cf::kAttributes, {n, k}, attributes.data());
+      h5::write(file, cf::kAttributes, {n, k}, attributes.data());
       h5::Handle a = h5::open_dataset(file, cf::kAttributes);
       h5::set_attr(a.id(), cf::kAttrNames, spec.attribute_names, file.file());
     }
-    if (spec.partition) cacheh5::write_all(file, cf::kPartition, {n}, partition.data());
-    if (spec.labels) cacheh5::write_all(file, cf::kLabel, {n}, label.data());
+    if (spec.partition) h5::write(file, cf::kPartition, {n}, partition.data());
+    if (spec.labels) h5::write(file, cf::kLabel, {n}, label.data());
     std::vector<std::string> rf, rr;
     std::vector<int64_t> rs;
     for (size_t i = rejects_begin; i < rejects.size(); ++i) {
@@ -127,9 +127,9 @@ struct ShardWriter::Impl {
       rr.push_back(rejects[i].reason);
       rs.push_back(rejects[i].source);
     }
-    cacheh5::write_strings(file, cf::kRejectedFilename, rf);
-    cacheh5::write_strings(file, cf::kRejectedReason, rr);
-    cacheh5::write_all(file, cf::kRejectedSource, {hsize_t(rs.size())}, rs.data());
+    h5::write_strings(file, cf::kRejectedFilename, rf);
+    h5::write_strings(file, cf::kRejectedReason, rr);
+    h5::write(file, cf::kRejectedSource, {hsize_t(rs.size())}, rs.data());
     const hid_t id = file.id();
     const std::string& fn = file.file();
     write_cache_attributes(id, fn, spec, count);
@@ -155,18 +155,18 @@ struct ShardWriter::Impl {
 };
 
 void write_cache_attributes(hid_t obj, const std::string& fn, const ShardSpec& spec, int64_t count) {
-  cacheh5::set_string_attr(obj, cf::kAttrFormat, cf::kFormat, fn);
+  h5::set_attr(obj, cf::kAttrFormat, cf::kFormat, fn);
   h5::set_attr(obj, cf::kAttrVersion, cf::kVersion, fn);
   h5::set_attr(obj, cf::kAttrSize, int64_t{spec.size}, fn);
   h5::set_attr(obj, cf::kAttrChannels, int64_t{spec.channels}, fn);
   h5::set_attr(obj, cf::kAttrCount, count, fn);
   h5::set_attr(obj, cf::kAttrMean, spec.mean, fn);
   h5::set_attr(obj, cf::kAttrStd, spec.std, fn);
-  cacheh5::set_string_attr(obj, cf::kAttrLayout, spec.layout, fn);
-  cacheh5::set_string_attr(obj, cf::kAttrStore, store_name(spec.store), fn);
-  cacheh5::set_string_attr(obj, cf::kAttrRule,
+  h5::set_attr(obj, cf::kAttrLayout, spec.layout, fn);
+  h5::set_attr(obj, cf::kAttrStore, store_name(spec.store), fn);
+  h5::set_attr(obj, cf::kAttrRule,
                            spec.store == Store::uint8 ? "x = (u/255 - mean)/std" : "images hold x = (u/255 - mean)/std", fn);
-  cacheh5::set_string_attr(obj, cf::kAttrPackKey, spec.pack_key, fn);
+  h5::set_attr(obj, cf::kAttrPackKey, spec.pack_key, fn);
 }
 
 ShardWriter::ShardWriter(fs::path dir, ShardSpec spec, int64_t first_shard, int64_t source_begin, int64_t source_end)
