@@ -1,6 +1,7 @@
 // Range checks and config-file serialization for TrainOptions.
 #include "trainer/options.hpp"
 
+#include <charconv>
 #include <sstream>
 #include <stdexcept>
 
@@ -38,11 +39,16 @@ void validate(const TrainOptions& o) {
 }
 
 std::string to_config_text(const TrainOptions& o) {
+  // Shortest text that reads back to the same double ("0.0002", not "0.00020000000000000001").
+  auto num = [](double v) {
+    char b[32];
+    auto [end, ec] = std::to_chars(b, b + sizeof b, v);
+    return ec == std::errc() ? std::string(b, end) : std::to_string(v);
+  };
   std::ostringstream s;
-  s.precision(17);
   s << "# dcgan-onednn train options, as used. Re-run with: dcgan-onednn train --config <this file>\n"
     << "data = " << o.data << "\nout = " << o.out << "\nepochs = " << o.epochs << "\niters = " << o.iters
-    << "\nbatch = " << o.batch << "\nlr = " << o.lr << "\nbeta1 = " << o.beta1 << "\nnz = " << o.nz
+    << "\nbatch = " << o.batch << "\nlr = " << num(o.lr) << "\nbeta1 = " << num(o.beta1) << "\nnz = " << o.nz
     << "\nngf = " << o.ngf << "\nndf = " << o.ndf << "\nseed = " << o.seed << "\nengine = " << o.engine
     << "\nprecision = " << o.precision << "\nthreads = " << o.threads << "\npartition = " << o.partition
     << "\nsample-every = " << o.sample_every << "\ncheckpoint-every = " << o.checkpoint_every

@@ -312,7 +312,10 @@ TrainResult train(const TrainOptions& opts, std::ostream& out) {
     }
     std::vector<HealthWarning> raised = health.observe_losses(iter, r.loss_d, r.loss_g);
     if (iter % opts.norms_every == 0) {
-      auto w = health.observe_norms(iter, std::vector(named.begin() + 2, named.end()));
+      std::vector<std::pair<std::string, double>> norms(named.begin() + 2, named.end());
+      norms.push_back({"grad_norm_g", l2(g_grad)});
+      norms.push_back({"grad_norm_d", l2(d_grad)});
+      auto w = health.observe_norms(iter, norms);
       raised.insert(raised.end(), w.begin(), w.end());
     }
 

@@ -97,7 +97,8 @@ TEST_F(Train, ShortRunWritesTheRunDirectory) {
   // Checkpoints at 10, 20 (also the epoch end) and 25 (the end); keep-checkpoints 3 keeps them all.
   for (const char* f : {"checkpoints/ckpt_0000010.h5", "checkpoints/ckpt_0000020.h5", "checkpoints/ckpt_0000025.h5"})
     EXPECT_TRUE(fs::exists(out / f)) << f;
-  EXPECT_NE(slurp(out / "options.cfg").find("batch = 16"), std::string::npos);
+  EXPECT_NE(slurp(out / "options.cfg").find("batch = 16\n"), std::string::npos);
+  EXPECT_NE(slurp(out / "options.cfg").find("lr = 0.0002\n"), std::string::npos) << slurp(out / "options.cfg");
 }
 
 TEST_F(Train, RefusesExistingRunWithoutResume) {
