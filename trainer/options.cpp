@@ -42,7 +42,7 @@ std::string to_config_text(const TrainOptions& o) {
   // Shortest text that reads back to the same double ("0.0002", not "0.00020000000000000001").
   auto num = [](double v) {
     char b[32];
-    auto [end, ec] = std::to_chars(b, b + sizeof b, v);
+    auto [end, ec] = std::to_chars(b, b + sizeof b, v, std::chars_format::general);
     return ec == std::errc() ? std::string(b, end) : std::to_string(v);
   };
   std::ostringstream s;
