@@ -7,12 +7,13 @@
 #include "pipeline/loader.hpp"
 #include "trainer/checkpoint.hpp"
 #include "trainer/csv_log.hpp"
-#include "trainer/eval_msssim.hpp"
-#include "trainer/eval_swd.hpp"
 #include "trainer/health.hpp"
 #include "trainer/image_grid.hpp"
 #include "trainer/info.hpp"
+#include "trainer/metrics.hpp"
 #include "trainer/model_state.hpp"
+#include "trainer/periodic_eval.hpp"
+#include "trainer/phase_clock.hpp"
 #include "trainer/progress_line.hpp"
 #include "trainer/report.hpp"
 #include "trainer/run_layout.hpp"
@@ -39,9 +40,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr int kGridImages = 64;   // 8x8 fixed-noise grid, as the tutorial's fixed_noise
-constexpr int kEvalImages = 1024; // fixed subset for SWD / MS-SSIM
-constexpr int kEvalChunk = 128;   // eval-mode generator batch for the eval subset
+constexpr int kGridImages = 64;      // 8x8 fixed-noise grid, as the tutorial's fixed_noise
+constexpr int kDiversityEvery = 50;  // iterations between mode-collapse checks (~20 ms at batch 128)
 
 // Fills n standard-normal floats. A fresh distribution per call keeps the only state in the engine, so the
 // engine's text state in a checkpoint is all a resumed run needs (std::normal_distribution caches a value).
@@ -102,22 +102,9 @@ void prune_checkpoints(const fs::path& run, int keep) {
   for (size_t i = 0; i + static_cast<size_t>(keep) < all.size(); ++i) fs::remove(all[i]);
 }
 
-std::vector<std::string> metrics_header(const std::vector<std::string>& g_names, const std::vector<std::string>& d_names) {
-  std::vector<std::string> h = {"epoch", "batch", "iter", "loss_d", "loss_g", "d_x", "d_g_z1", "d_g_z2",
-                                "lr_d", "lr_g", "grad_norm_d", "grad_norm_g", "weight_norm_d", "weight_norm_g",
-                                "images_per_s", "wall_s", "swd_64", "swd_32", "swd_16", "swd_avg",
-                                "msssim_fake", "msssim_real"};
-  for (const char* kind : {"grad", "weight"}) {
-    for (const auto& n : g_names) h.push_back(std::string(kind) + ":G:" + n);
-    for (const auto& n : d_names) h.push_back(std::string(kind) + ":D:" + n);
-  }
-  return h;
-}
-
-double l2(const std::vector<double>& squares) {
-  double s = 0;
-  for (double v : squares) s += v;
-  return std::sqrt(s);
+template <class T>
+void append(std::vector<T>& a, std::vector<T> b) {
+  a.insert(a.end(), std::make_move_iterator(b.begin()), std::make_move_iterator(b.end()));
 }
 
 std::string fmt4(double v) {
@@ -128,6 +115,11 @@ std::string fmt4(double v) {
 
 void write_grid(const fs::path& path, const std::vector<float>& images, int n, int c, int s) {
   write_png(path, make_grid(images.data(), n, c, s, s, 8, 2, true));
+}
+
+// The tutorial's "real images" figure: the first 64 images of the first batch.
+void write_real_grid(const fs::path& path, const std::vector<float>& batch, int b, int c, int s) {
+  write_grid(path, batch, std::min(b, kGridImages), c, s);
 }
 
 }  // namespace
@@ -234,29 +226,14 @@ TrainResult train(const TrainOptions& opts, std::ostream& out) {
   CsvLog metrics(run / rl::kMetrics, header, 2, resume_iter);
   CsvLog warnings_log(run / rl::kWarnings, {"iter", "kind", "message"}, 0, resume_iter);
 
-  // ---- fixed evaluation subset (real images, and noise from its own generator: the training RNG is untouched)
-  std::vector<float> eval_real, eval_noise;
-  int eval_n = 0;
-  if (opts.eval_every > 0) {
-    const auto& cache = loader.cache();
-    auto idx = cache.indices(lo.partition);
-    std::mt19937_64 erng(opts.seed ^ 0x5eed5eedULL);
-    std::shuffle(idx.begin(), idx.end(), erng);
-    eval_n = static_cast<int>(std::min<int64_t>(kEvalImages, static_cast<int64_t>(idx.size())));
-    eval_n -= eval_n % std::min(eval_n, kEvalChunk);
-    idx.resize(static_cast<size_t>(eval_n));
-    eval_real.resize(static_cast<size_t>(eval_n) * nc * S * S);
-    cache.read(idx, eval_real.data());
-    eval_noise.resize(static_cast<size_t>(eval_n) * cfg.nz);
-    fill_normal(erng, eval_noise.data(), eval_noise.size());
-  }
+  std::optional<PeriodicEval> eval;
+  if (opts.eval_every > 0) eval.emplace(loader.cache(), lo.partition, opts.seed, cfg.nz);
 
   install_stop_handlers();
   HealthMonitor health;
   ProgressLine progress(opts.progress);
   std::vector<float> real(static_cast<size_t>(B) * nc * S * S), noise(static_cast<size_t>(B) * cfg.nz);
   std::vector<float> grid(static_cast<size_t>(kGridImages) * nc * S * S), fake;
-  const size_t n_cols = header.size();
   TrainResult result;
   result.run_dir = run;
 
@@ -277,123 +254,83 @@ TrainResult train(const TrainOptions& opts, std::ostream& out) {
     write_report(run);
   };
 
-  const auto t_start = Clock::now();
-  double step_seconds = 0;  // inside Dcgan::train_step; the rest of the loop is overhead (target <= 3%)
+  PhaseClock clock;
   const int64_t first_iter = iter;
   out << "training " << total << " iterations (" << per_epoch << " per epoch, batch " << B << ", " << opts.precision
       << " on " << opts.engine << ") into " << run.string() << '\n';
   while (iter < total) {
-    const auto t0 = Clock::now();
+    const auto t_iter = Clock::now();
     const auto pos = loader.position();
-    loader.next(real.data());
-    if (iter == 0) {  // the tutorial's "real images" figure, from the first batch
-      std::copy(real.begin(), real.begin() + static_cast<long>(std::min(B, kGridImages)) * nc * S * S, grid.begin());
-      write_grid(run / rl::kRealSamples, grid, std::min(B, kGridImages), nc, S);
-    }
-    fill_normal(rng, noise.data(), noise.size());
+    clock.time(Phase::data, [&] {
+      loader.next(real.data());
+      fill_normal(rng, noise.data(), noise.size());
+    });
+    if (iter == 0) clock.time(Phase::samples, [&] { write_real_grid(run / rl::kRealSamples, real, B, nc, S); });
 
     // (1) D: real batch label 1, fake batch label 0 (G detached), Adam on D; (2) G: D(G(z)) label 1, Adam on G.
-    const auto t_step = Clock::now();
-    const nn::StepResult r = model.train_step(real.data(), noise.data());
-    step_seconds += std::chrono::duration<double>(Clock::now() - t_step).count();
+    const nn::StepResult r = clock.time(Phase::step, [&] { return model.train_step(real.data(), noise.data()); });
 
     // ---- bookkeeping, outside the step ----
-    const auto g_grad = squared_norms(ctx, g_params, Which::grad), d_grad = squared_norms(ctx, d_params, Which::grad);
-    const auto g_w = squared_norms(ctx, g_params, Which::value), d_w = squared_norms(ctx, d_params, Which::value);
-    std::vector<std::pair<std::string, double>> named = {{"loss_d", r.loss_d}, {"loss_g", r.loss_g}};
-    for (size_t i = 0; i < g_grad.size(); ++i) named.push_back({"grad:G:" + g_names[i], std::sqrt(g_grad[i])});
-    for (size_t i = 0; i < d_grad.size(); ++i) named.push_back({"grad:D:" + d_names[i], std::sqrt(d_grad[i])});
-    if (auto bad = first_non_finite(named)) {
-      warnings_log.append({std::to_string(iter), "non_finite", "non-finite " + *bad});
-      progress.clear();
-      throw std::runtime_error("iteration " + std::to_string(iter) + ": " + *bad + " is not finite; training stopped." +
-                               (last_ckpt.empty() ? std::string(" No checkpoint was written yet.")
-                                                  : " The last good checkpoint is " + last_ckpt.string()));
-    }
-    std::vector<HealthWarning> raised = health.observe_losses(iter, r.loss_d, r.loss_g);
-    if (iter % opts.norms_every == 0) {
-      std::vector<std::pair<std::string, double>> norms(named.begin() + 2, named.end());
-      norms.push_back({"grad_norm_g", l2(g_grad)});
-      norms.push_back({"grad_norm_d", l2(d_grad)});
-      auto w = health.observe_norms(iter, norms);
-      raised.insert(raised.end(), w.begin(), w.end());
-    }
-
-    std::vector<std::string> row(n_cols);
-    row[0] = std::to_string(pos.epoch);
-    row[1] = std::to_string(pos.batch);
-    row[2] = std::to_string(iter);
-    row[3] = format_value(r.loss_d);
-    row[4] = format_value(r.loss_g);
-    row[5] = format_value(r.d_x);
-    row[6] = format_value(r.d_g_z1);
-    row[7] = format_value(r.d_g_z2);
-    row[8] = format_value(opts.lr);
-    row[9] = format_value(opts.lr);
-    row[10] = format_value(l2(d_grad));
-    row[11] = format_value(l2(g_grad));
-    row[12] = format_value(l2(d_w));
-    row[13] = format_value(l2(g_w));
-
+    std::vector<std::string> row(header.size());
+    std::vector<HealthWarning> raised;
+    clock.time(Phase::bookkeeping, [&] {
+      const Norms norms = measure_norms(ctx, g_params, d_params);
+      if (auto bad = first_non_finite(norms.named(r, g_names, d_names))) {
+        warnings_log.append({std::to_string(iter), "non_finite", "non-finite " + *bad});
+        progress.clear();
+        throw std::runtime_error("iteration " + std::to_string(iter) + ": " + *bad + " is not finite; training " +
+                                 "stopped." + (last_ckpt.empty() ? std::string(" No checkpoint was written yet.")
+                                                                 : " The last good checkpoint is " + last_ckpt.string()));
+      }
+      raised = health.observe_losses(iter, r.loss_d, r.loss_g);
+      const bool per_layer = iter % opts.norms_every == 0;
+      if (per_layer) append(raised, health.observe_norms(iter, norms.for_health(g_names, d_names)));
+      fill_row(row, {pos.epoch, pos.batch, iter}, r, opts.lr, norms, per_layer);
+    });
     // Fixed-noise grid: every sample_every iterations and at the very end (the tutorial's img_list).
-    if (opts.sample_every > 0 && (iter % opts.sample_every == 0 || iter + 1 == total)) {
-      model.sample(fixed_noise.data(), kGridImages, grid.data());
-      write_grid(rl::sample_path(run, iter), grid, kGridImages, nc, S);
-    }
-    // Diversity of the generated batch against the real one (mode-collapse warning).
-    if (opts.sample_every > 0 && iter % 50 == 0) {
-      fake.resize(real.size());
-      model.copy_fake(fake.data());
-      const int dim = nc * S * S;
-      auto w = health.observe_diversity(iter, mean_pairwise_distance(fake.data(), B, dim),
-                                        mean_pairwise_distance(real.data(), B, dim));
-      raised.insert(raised.end(), w.begin(), w.end());
-    }
-    if (opts.eval_every > 0 && (iter % opts.eval_every == 0 || iter + 1 == total)) {
-      std::vector<float> gen(eval_real.size());
-      const size_t per = static_cast<size_t>(nc) * S * S;
-      for (int k = 0; k < eval_n; k += kEvalChunk)
-        model.sample(eval_noise.data() + static_cast<size_t>(k) * cfg.nz, kEvalChunk, gen.data() + k * per);
-      const SwdResult swd = sliced_wasserstein(eval_real.data(), eval_n, gen.data(), eval_n, nc, S, S, {});
-      for (size_t l = 0; l < 3 && l < swd.per_level.size(); ++l) row[16 + l] = format_value(swd.per_level[l]);
-      row[19] = format_value(swd.average);
-      const int pairs = std::min(eval_n, 256);
-      row[20] = format_value(ms_ssim_diversity(gen.data(), eval_n, nc, S, S, pairs, opts.seed));
-      row[21] = format_value(ms_ssim_diversity(eval_real.data(), eval_n, nc, S, S, pairs, opts.seed));
-    }
-    if (iter % opts.norms_every == 0) {
-      size_t col = 22;
-      for (double v : g_grad) row[col++] = format_value(std::sqrt(v));
-      for (double v : d_grad) row[col++] = format_value(std::sqrt(v));
-      for (double v : g_w) row[col++] = format_value(std::sqrt(v));
-      for (double v : d_w) row[col++] = format_value(std::sqrt(v));
-    }
-    const double dt = std::chrono::duration<double>(Clock::now() - t0).count();
-    wall_before += dt;
-    row[14] = format_value(B / dt);
-    row[15] = format_value(wall_before);
-    metrics.append(row);
+    if (opts.sample_every > 0 && (iter % opts.sample_every == 0 || iter + 1 == total))
+      clock.time(Phase::samples, [&] {
+        model.sample(fixed_noise.data(), kGridImages, grid.data());
+        write_grid(rl::sample_path(run, iter), grid, kGridImages, nc, S);
+      });
+    // Diversity of the generated batch against the real one (the mode-collapse warning).
+    if (iter % kDiversityEvery == 0)
+      clock.time(Phase::samples, [&] {
+        fake.resize(real.size());
+        model.copy_fake(fake.data());
+        const int dim = nc * S * S;
+        append(raised, health.observe_diversity(iter, mean_pairwise_distance(fake.data(), B, dim),
+                                                mean_pairwise_distance(real.data(), B, dim)));
+      });
+    if (opts.eval_every > 0 && (iter % opts.eval_every == 0 || iter + 1 == total))
+      clock.time(Phase::eval, [&] { eval->run(model, row); });
 
-    for (const auto& w : raised) {
-      warnings_log.append({std::to_string(w.iter), w.kind, w.message});
-      progress.clear();
-      out << "warning [iter " << w.iter << "] " << w.kind << ": " << w.message << '\n';
-    }
-    if (opts.log_every > 0 && (pos.batch % opts.log_every == 0)) {
-      progress.clear();
-      out << '[' << pos.epoch << '/' << epochs_shown << "][" << pos.batch << '/' << per_epoch << "]\tLoss_D: "
-          << fmt4(r.loss_d) << "\tLoss_G: " << fmt4(r.loss_g) << "\tD(x): " << fmt4(r.d_x) << "\tD(G(z)): "
-          << fmt4(r.d_g_z1) << " / " << fmt4(r.d_g_z2) << '\n';
-    }
+    clock.time(Phase::bookkeeping, [&] {
+      const double dt = std::chrono::duration<double>(Clock::now() - t_iter).count();
+      wall_before += dt;
+      row[kColImagesPerS] = format_value(B / dt);
+      row[kColWall] = format_value(wall_before);
+      metrics.append(row);
+      for (const auto& w : raised) {
+        warnings_log.append({std::to_string(w.iter), w.kind, w.message});
+        progress.clear();
+        out << "warning [iter " << w.iter << "] " << w.kind << ": " << w.message << '\n';
+      }
+      if (opts.log_every > 0 && pos.batch % opts.log_every == 0) {
+        progress.clear();
+        out << '[' << pos.epoch << '/' << epochs_shown << "][" << pos.batch << '/' << per_epoch << "]\tLoss_D: "
+            << fmt4(r.loss_d) << "\tLoss_G: " << fmt4(r.loss_g) << "\tD(x): " << fmt4(r.d_x) << "\tD(G(z)): "
+            << fmt4(r.d_g_z1) << " / " << fmt4(r.d_g_z2) << '\n';
+      }
+    });
     ++iter;
-    const double elapsed = std::chrono::duration<double>(Clock::now() - t_start).count();
-    progress.update(iter, total, B, elapsed, r.loss_d, r.loss_g);
+    progress.update(iter, total, B, clock.total(), r.loss_d, r.loss_g);
 
-    const bool epoch_end = loader.position().batch == 0;
+    // Checkpoint every N iterations, at each epoch end, at the end, and on SIGINT/SIGTERM.
     const int sig = stop_requested();
-    if (sig || iter == total || epoch_end || (opts.checkpoint_every > 0 && iter % opts.checkpoint_every == 0)) {
-      checkpoint(iter);
-    }
+    if (sig || iter == total || loader.position().batch == 0 ||
+        (opts.checkpoint_every > 0 && iter % opts.checkpoint_every == 0))
+      clock.time(Phase::checkpoint, [&] { checkpoint(iter); });
     if (sig) {
       progress.clear();
       out << "interrupted by signal " << sig << " at iteration " << iter << "; checkpoint " << last_ckpt.string()
@@ -404,21 +341,10 @@ TrainResult train(const TrainOptions& opts, std::ostream& out) {
     }
   }
   progress.clear();
-  const double loop_seconds = std::chrono::duration<double>(Clock::now() - t_start).count();
-  if (iter > first_iter) {
-    char buf[256];
-    std::snprintf(buf, sizeof buf,
-                  "%lld iterations in %.1f s: %.1f images/s; model step %.1f%% of the loop, everything else "
-                  "(data, norms, logging, samples, eval, checkpoints) %.1f%%\n",
-                  static_cast<long long>(iter - first_iter), loop_seconds,
-                  static_cast<double>(iter - first_iter) * B / loop_seconds, 100 * step_seconds / loop_seconds,
-                  100 * (1 - step_seconds / loop_seconds));
-    out << buf;
-  }
-  result.iterations = iter;
+  if (iter > first_iter) out << clock.summary(iter - first_iter, B);
   result.images = (iter - first_iter) * B;
-  result.loop_seconds = loop_seconds;
-  result.step_seconds = step_seconds;
+  result.phases = clock.seconds();
+  result.iterations = iter;
   result.last_checkpoint = last_ckpt;
   return result;
 }

@@ -2,6 +2,7 @@
 // resume exactly, metrics, sample grids, health warnings and the report.
 #pragma once
 #include "trainer/options.hpp"
+#include "trainer/phase_clock.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -18,8 +19,7 @@ struct TrainResult {
   int64_t iterations = 0;                  // iterations completed in the run (including before a resume)
   // This invocation's loop, for throughput and overhead figures (bench/bench_train.cpp):
   int64_t images = 0;                      // images trained on
-  double loop_seconds = 0;                 // wall time of the loop (first iteration included)
-  double step_seconds = 0;                 // of which inside Dcgan::train_step
+  PhaseClock::Seconds phases{};            // wall seconds per phase (Phase::step is the model)
 };
 
 // Runs (or with o.resume continues) a training run. Progress and log lines go to `out`; warnings too.

@@ -1,0 +1,80 @@
+// metrics.csv columns and the norms behind them (see metrics.hpp).
+#include "trainer/metrics.hpp"
+
+#include "trainer/csv_log.hpp"
+#include "trainer/model_state.hpp"
+
+#include <cmath>
+
+namespace trainer {
+
+namespace {
+double l2(const std::vector<double>& squares) {
+  double s = 0;
+  for (double v : squares) s += v;
+  return std::sqrt(s);
+}
+}  // namespace
+
+std::vector<std::string> metrics_header(const std::vector<std::string>& g_names,
+                                        const std::vector<std::string>& d_names) {
+  std::vector<std::string> h(std::begin(kMetricsColumns), std::end(kMetricsColumns));
+  for (const char* kind : {"grad", "weight"}) {
+    for (const auto& n : g_names) h.push_back(std::string(kind) + ":G:" + n);
+    for (const auto& n : d_names) h.push_back(std::string(kind) + ":D:" + n);
+  }
+  return h;
+}
+
+double Norms::grad_g() const { return l2(g_grad); }
+double Norms::grad_d() const { return l2(d_grad); }
+double Norms::weight_g() const { return l2(g_weight); }
+double Norms::weight_d() const { return l2(d_weight); }
+
+std::vector<std::pair<std::string, double>> Norms::named(const nn::StepResult& r,
+                                                         const std::vector<std::string>& g_names,
+                                                         const std::vector<std::string>& d_names) const {
+  std::vector<std::pair<std::string, double>> v = {{"loss_d", r.loss_d}, {"loss_g", r.loss_g}};
+  for (size_t i = 0; i < g_grad.size(); ++i) v.push_back({"grad:G:" + g_names[i], std::sqrt(g_grad[i])});
+  for (size_t i = 0; i < d_grad.size(); ++i) v.push_back({"grad:D:" + d_names[i], std::sqrt(d_grad[i])});
+  return v;
+}
+
+std::vector<std::pair<std::string, double>> Norms::for_health(const std::vector<std::string>& g_names,
+                                                              const std::vector<std::string>& d_names) const {
+  std::vector<std::pair<std::string, double>> v;
+  for (size_t i = 0; i < g_grad.size(); ++i) v.push_back({"grad:G:" + g_names[i], std::sqrt(g_grad[i])});
+  for (size_t i = 0; i < d_grad.size(); ++i) v.push_back({"grad:D:" + d_names[i], std::sqrt(d_grad[i])});
+  v.push_back({"grad_norm_g", grad_g()});
+  v.push_back({"grad_norm_d", grad_d()});
+  return v;
+}
+
+Norms measure_norms(nn::Context& ctx, const std::vector<nn::Param*>& g, const std::vector<nn::Param*>& d) {
+  return {squared_norms(ctx, g, Which::grad), squared_norms(ctx, d, Which::grad), squared_norms(ctx, g, Which::value),
+          squared_norms(ctx, d, Which::value)};
+}
+
+void fill_row(std::vector<std::string>& row, const RowPosition& pos, const nn::StepResult& r, double lr,
+              const Norms& n, bool per_layer) {
+  row[0] = std::to_string(pos.epoch);
+  row[1] = std::to_string(pos.batch);
+  row[2] = std::to_string(pos.iter);
+  row[3] = format_value(r.loss_d);
+  row[4] = format_value(r.loss_g);
+  row[5] = format_value(r.d_x);
+  row[6] = format_value(r.d_g_z1);
+  row[7] = format_value(r.d_g_z2);
+  row[8] = format_value(lr);
+  row[9] = format_value(lr);
+  row[10] = format_value(n.grad_d());
+  row[11] = format_value(n.grad_g());
+  row[12] = format_value(n.weight_d());
+  row[13] = format_value(n.weight_g());
+  if (!per_layer) return;
+  size_t col = kColPerLayer;
+  for (const auto* v : {&n.g_grad, &n.d_grad, &n.g_weight, &n.d_weight})
+    for (double x : *v) row[col++] = format_value(std::sqrt(x));
+}
+
+}  // namespace trainer
