@@ -71,7 +71,7 @@ void BM_Train(benchmark::State& state, const char* precision) {
 
 }  // namespace
 
-BENCHMARK_CAPTURE(BM_Train, f32, "f32")->Args({64, 12})->Args({128, 8})->UseManualTime()->Iterations(1)->Unit(benchmark::kSecond);
-BENCHMARK_CAPTURE(BM_Train, bf16, "bf16")->Args({64, 12})->Args({128, 8})->UseManualTime()->Iterations(1)->Unit(benchmark::kSecond);
+BENCHMARK_CAPTURE(BM_Train, f32, "f32")->Args({64, 40})->Args({128, 30})->UseManualTime()->Iterations(1)->Unit(benchmark::kSecond);
+BENCHMARK_CAPTURE(BM_Train, bf16, "bf16")->Args({64, 40})->Args({128, 30})->UseManualTime()->Iterations(1)->Unit(benchmark::kSecond);
 
 BENCHMARK_MAIN();
