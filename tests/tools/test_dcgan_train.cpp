@@ -1,6 +1,7 @@
 // End-to-end tests of `dcgan-onednn train`, `sample` and `eval` on a tiny real cache (Fashion-MNIST, packed
 // by celeba-pack): the run directory's files, exact resume after kill -9, option errors, sampling.
 #include "support/run.hpp"
+#include "trainer/checkpoint.hpp"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -222,4 +223,69 @@ TEST_F(Train, SampleAndEvalFromCheckpoint) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(\{"n": 64, "swd_x1e3": \{"64": [0-9.e+-]+, "32": [0-9.e+-]+, "16": [0-9.e+-]+\}, "swd_avg_x1e3": )")))
       << r.out;
+}
+
+// A NaN in the data must stop training at that iteration, naming the tensor, and leave earlier checkpoints valid.
+TEST_F(Train, NonFiniteStopsAndKeepsLastGoodCheckpoint) {
+  if (run("/usr/bin/python3 -c 'import h5py, numpy'").status != 0) GTEST_SKIP() << "python3-h5py is needed";
+  const fs::path base = testsupport::fresh_dir("train_nan");
+  const fs::path cache = base / "cache";
+  ASSERT_EQ(run(kPack + " --input " + kFashion + " --layout idx --channels 1 --limit 320 --store float32 --quiet" +
+                " --output " + cache.string()).status, 0);
+  // Poison every image of the second half of the shard: an epoch's batches meet one within a few iterations.
+  const auto poison = run("/usr/bin/python3 -c \"import h5py, numpy; f = h5py.File('" + (cache / "shard-00000.h5").string() +
+                          "', 'r+'); f['images'][160:] = numpy.nan; f.close()\"");
+  ASSERT_EQ(poison.status, 0) << poison.err;
+  const fs::path out = base / "run";
+  const auto r = run(kDcgan + " train --data " + cache.string() + " --out " + out.string() + kSmall +
+                     " --iters 40 --checkpoint-every 1 --sample-every 0 --log-every 0");
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.err, m, std::regex(R"(iteration (\d+): (loss_d|grad:D:main\.\d+\.weight) is not finite)")))
+      << r.err;
+  const int bad = std::stoi(m[1].str());
+  // Checkpoints exist for every completed iteration before it, none after; the newest loads for sampling.
+  EXPECT_FALSE(fs::exists(out / ("checkpoints/ckpt_" + std::string(7 - std::to_string(bad + 1).size(), '0') +
+                                 std::to_string(bad + 1) + ".h5")));
+  if (bad > 0) {
+    const std::string last = (out / ("checkpoints/ckpt_" + std::string(7 - std::to_string(bad).size(), '0') +
+                                     std::to_string(bad) + ".h5")).string();
+    ASSERT_TRUE(fs::exists(last)) << r.err;
+    EXPECT_NE(r.err.find(last), std::string::npos) << "the message names the last good checkpoint\n" << r.err;
+    EXPECT_EQ(run(kDcgan + " sample --checkpoint " + last + " --n 4 --grid --out " + (base / "s.png").string()).status, 0);
+  }
+  EXPECT_NE(slurp(out / "warnings.csv").find(",non_finite,"), std::string::npos);
+}
+
+// --init-from starts from a weights file (here another run's checkpoint) instead of weights_init.
+TEST_F(Train, InitFromStartsFromGivenWeights) {
+  const fs::path base = testsupport::fresh_dir("train_init");
+  const std::string common = " --data " + cache_dir().string() + kSmall + " --sample-every 0 --log-every 0";
+  const std::string a_ckpt = (base / "a/checkpoints/ckpt_0000006.h5").string();
+  ASSERT_EQ(run(kDcgan + " train --out " + (base / "a").string() + common + " --iters 6 --seed 5").status, 0);
+  ASSERT_EQ(run(kDcgan + " train --out " + (base / "b").string() + common + " --iters 1 --init-from " + a_ckpt).status, 0);
+  ASSERT_EQ(run(kDcgan + " train --out " + (base / "c").string() + common + " --iters 1").status, 0);
+  auto tensor = [](const fs::path& ckpt, const std::string& name) {
+    const auto c = trainer::load_checkpoint(ckpt);
+    for (const auto& t : c.generator.tensors)
+      if (t.name == name) return t.data;
+    throw std::runtime_error("no " + name);
+  };
+  auto max_diff = [](const std::vector<float>& x, const std::vector<float>& y) {
+    float m = 0;
+    for (size_t i = 0; i < x.size(); ++i) m = std::max(m, std::abs(x[i] - y[i]));
+    return m;
+  };
+  const auto a = tensor(a_ckpt, "main.3.weight");
+  const auto b = tensor(base / "b/checkpoints/ckpt_0000001.h5", "main.3.weight");
+  const auto c = tensor(base / "c/checkpoints/ckpt_0000001.h5", "main.3.weight");
+  // One Adam step moves a weight by at most about lr (2e-4): b is a's weights one step on; c (another seed) is not.
+  EXPECT_LT(max_diff(a, b), 2.5e-4f);
+  EXPECT_GT(max_diff(a, c), 1e-2f);
+  // A weights file of another architecture is refused, naming the tensor.
+  const auto bad = run(kDcgan + " train --out " + (base / "d").string() + " --data " + cache_dir().string() +
+                       " --nz 17 --ngf 8 --ndf 8 --batch 16 --iters 1 --no-progress --init-from " + a_ckpt);
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_NE(bad.err.find("'main.0.weight' has shape [16,64,4,4], the model needs [17,64,4,4]"), std::string::npos)
+      << bad.err;
 }
