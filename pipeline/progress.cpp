@@ -22,12 +22,18 @@ double Progress::elapsed_seconds() const {
 void Progress::update(int64_t done) {
   done_ = done;
   if (mode_ == Mode::quiet) return;
-  if ((++calls_ & 15) != 0 && done != total_) return;  // look at the clock every 16 calls
   const double t = elapsed_seconds();
   const double every = mode_ == Mode::bar ? 0.125 : line_every_s_;
   if (t - last_draw_ < every) return;
   last_draw_ = t;
   draw(false);
+}
+
+void Progress::clear() {
+  if (mode_ != Mode::bar || !drawn_) return;
+  std::fputs("\r\033[K", out_);
+  std::fflush(out_);
+  drawn_ = false;
 }
 
 void Progress::finish() {
@@ -37,7 +43,7 @@ void Progress::finish() {
 
 void Progress::draw(bool final) {
   const double t = elapsed_seconds();
-  const double rate = t > 0 ? static_cast<double>(done_) / t : 0.0;
+  const double rate = t > 0 ? static_cast<double>(done_ - start_done_) / t : 0.0;
   const double frac = total_ > 0 ? std::clamp(static_cast<double>(done_) / static_cast<double>(total_), 0.0, 1.0) : 1.0;
   const std::string eta = rate > 0 && done_ < total_ ? format_duration(static_cast<double>(total_ - done_) / rate) : "-";
   char tail[160];
@@ -49,7 +55,9 @@ void Progress::draw(bool final) {
     const int filled = static_cast<int>(std::lround(frac * kWidth));
     std::string bar(static_cast<size_t>(filled), '#');
     bar.append(static_cast<size_t>(kWidth - filled), '.');
-    std::fprintf(out_, "\r\033[K%s [%s] %3.0f%% %s", label_.c_str(), bar.c_str(), frac * 100, tail);
+    std::fprintf(out_, "\r\033[K%s [%s] %3.0f%% %s%s%s", label_.c_str(), bar.c_str(), frac * 100, tail,
+                 note_.empty() ? "" : "  ", note_.c_str());
+    drawn_ = !final;
     if (final) std::fputc('\n', out_);
   } else {
     std::fprintf(out_, "%s: %3.0f%% %s\n", label_.c_str(), frac * 100, tail);

@@ -5,6 +5,7 @@
 #include "nn/dcgan.hpp"
 #include "pipeline/atomic_file.hpp"
 #include "pipeline/loader.hpp"
+#include "pipeline/progress.hpp"
 #include "trainer/checkpoint.hpp"
 #include "trainer/csv_log.hpp"
 #include "trainer/health.hpp"
@@ -14,10 +15,11 @@
 #include "trainer/model_state.hpp"
 #include "trainer/periodic_eval.hpp"
 #include "trainer/phase_clock.hpp"
-#include "trainer/progress_line.hpp"
 #include "trainer/report.hpp"
 #include "trainer/run_layout.hpp"
 #include "trainer/signals.hpp"
+
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -231,7 +233,11 @@ TrainResult train(const TrainOptions& opts, std::ostream& out) {
 
   install_stop_handlers();
   HealthMonitor health;
-  ProgressLine progress(opts.progress);
+  // A bar on a terminal only: the log lines are the record when standard error is a file.
+  pipeline::Progress progress("training", total * B, "images",
+                              opts.progress && ::isatty(STDERR_FILENO) ? pipeline::Progress::Mode::bar
+                                                                       : pipeline::Progress::Mode::quiet);
+  progress.set_start(iter * B);
   std::vector<float> real(static_cast<size_t>(B) * nc * S * S), noise(static_cast<size_t>(B) * cfg.nz);
   std::vector<float> grid(static_cast<size_t>(kGridImages) * nc * S * S), fake;
   TrainResult result;
@@ -324,7 +330,8 @@ TrainResult train(const TrainOptions& opts, std::ostream& out) {
       }
     });
     ++iter;
-    progress.update(iter, total, B, clock.total(), r.loss_d, r.loss_g);
+    progress.set_note("Loss_D " + fmt4(r.loss_d) + "  Loss_G " + fmt4(r.loss_g));
+    progress.update(iter * B);
 
     // Checkpoint every N iterations, at each epoch end, at the end, and on SIGINT/SIGTERM.
     const int sig = stop_requested();
