@@ -1,10 +1,14 @@
-// libjpeg-turbo decoding through the TurboJPEG API: an owned handle, header probe, DCT-scaled decode.
+// libjpeg-turbo decoding through its libjpeg API: an owned decompressor, header probe, DCT-scaled decode of a
+// band of rows.
 //
 // Pixels equal Pillow 9.4's own libjpeg-turbo decode at scale 1/1: Pillow leaves libjpeg's defaults
-// (JDCT_ISLOW integer IDCT, fancy upsampling), and so do we (no TJFLAG_FASTDCT, no TJFLAG_FASTUPSAMPLE).
-// Both link the same Debian libjpeg62-turbo 2.1.5, so the samples are the same.
+// (JDCT_ISLOW integer IDCT, fancy upsampling), and so do we. Both link the same Debian libjpeg62-turbo 2.1.5
+// through the same API, so the samples are the same. The libjpeg API rather than TurboJPEG 2.1 because only it
+// can skip rows (jpeg_skip_scanlines, libjpeg.txt "Skipping rows"): the centre crop never needs about a sixth of
+// CelebA's rows, whose IDCT, upsampling and colour conversion are then not done at all.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 
@@ -41,35 +45,44 @@ int bytes_per_pixel(JpegPixels);
 // pixels of a w x h image: the factors Pillow's Image.draft() picks from, all with SIMD IDCTs in libjpeg-turbo.
 JpegScale choose_jpeg_scale(int w, int h, int need_w, int need_h);
 
-// One TurboJPEG decompressor. Not thread-safe: one per worker thread. Move-only.
+// The output rows [begin, end) a decode must produce (scaled rows); end < 0 means to the last row.
+struct JpegRows {
+  int begin = 0;
+  int end = -1;
+};
+
+struct JpegDecoderState;  // libjpeg's jpeg_decompress_struct, its error and progress managers, the messages (jpeg.cpp)
+
+// One libjpeg decompressor. Not thread-safe: one per worker thread. Move-only.
 class JpegDecoder {
  public:
-  JpegDecoder();  // throws std::runtime_error if tjInitDecompress fails (out of memory)
+  JpegDecoder();  // throws std::runtime_error if jpeg_create_decompress fails (out of memory)
   ~JpegDecoder();
   JpegDecoder(JpegDecoder&& o) noexcept;
   JpegDecoder& operator=(JpegDecoder&& o) noexcept;
   JpegDecoder(const JpegDecoder&) = delete;
   JpegDecoder& operator=(const JpegDecoder&) = delete;
 
-  // Reads the frame header only. Throws RejectedInput("corrupt JPEG header: ...") when it is unreadable.
-  // After any failure the handle is replaced by a fresh one: TurboJPEG 2.1.5's tjDecompressHeader3 returns
-  // from libjpeg's error longjmp without aborting the decompressor, which then stays mid-header and fails
-  // every later file with the same message.
+  // Reads the markers up to the frame header. Throws RejectedInput("corrupt JPEG header: ...") when they are
+  // unreadable. After any failure the decompressor is replaced by a fresh one, so that no state of a bad file
+  // can reach the next one.
   JpegHeader header(std::span<const uint8_t> bytes);
 
-  // Decodes at `scale` into dst: scale.apply(header.height) rows of `pitch` bytes, each holding
-  // scale.apply(header.width) pixels of bytes_per_pixel(format) bytes. `header` is header(bytes), passed in so
-  // the markers are not parsed twice. Throws RejectedInput for truncated or corrupt
-  // data ("truncated JPEG: ...", "corrupt JPEG data: ..."). The one warning libjpeg raises for files Pillow
-  // reads perfectly well, extraneous bytes between markers, is accepted.
+  // Decodes at `scale` into dst, an image of scale.apply(header.height) rows of `pitch` bytes, each holding
+  // scale.apply(header.width) pixels of bytes_per_pixel(format) bytes; only the rows in `rows` are written (the
+  // others are left as they were). `header` is header(bytes): when it was the last call on these same bytes, the
+  // markers are not parsed again. Throws RejectedInput for truncated or corrupt data ("truncated JPEG: ...",
+  // "corrupt JPEG data: ..."). The one warning libjpeg raises for files Pillow reads perfectly well, extraneous
+  // bytes between markers, is accepted.
+  //
+  // Rows past rows.end are not entropy-decoded (that is most of their cost). A file cut short is still refused
+  // whatever rows were asked for: one with no end-of-image marker after the data read is "truncated JPEG".
+  // Damage confined to the rows past rows.end, which cannot change the rows returned, goes unnoticed.
   void decode(std::span<const uint8_t> bytes, const JpegHeader& header, JpegScale scale, JpegPixels format,
-              uint8_t* dst, int pitch);
+              uint8_t* dst, int pitch, JpegRows rows = {});
 
  private:
-  // The message of the failed call, after which the handle is replaced (see header()).
-  std::string fail_and_reset();
-
-  void* handle_ = nullptr;  // tjhandle
+  std::unique_ptr<JpegDecoderState> st_;
 };
 
 }  // namespace pipeline
