@@ -58,19 +58,19 @@ std::string to_config_text(const TrainOptions& o) {
   return s.str();
 }
 
-std::map<std::string, std::string> parse_config_text(const std::string& text) {
-  std::map<std::string, std::string> kv;
+std::vector<std::pair<std::string, std::string>> parse_config_text(const std::string& text) {
+  std::vector<std::pair<std::string, std::string>> kv;
   std::istringstream in(text);
   std::string line;
-  auto trim = [](std::string s) {
+  auto trim = [](const std::string& s) {
     const auto b = s.find_first_not_of(" \t\r"), e = s.find_last_not_of(" \t\r");
     return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
   };
   while (std::getline(in, line)) {
-    line = line.substr(0, line.find('#'));
+    line = trim(line.substr(0, line.find('#')));
     const auto eq = line.find('=');
-    if (eq == std::string::npos) continue;
-    kv[trim(line.substr(0, eq))] = trim(line.substr(eq + 1));
+    if (line.empty() || line.front() == '[' || eq == std::string::npos) continue;
+    kv.emplace_back(trim(line.substr(0, eq)), trim(line.substr(eq + 1)));
   }
   return kv;
 }

@@ -1,7 +1,9 @@
 // Options of `dcgan-onednn train`, with the PyTorch DCGAN tutorial's values as defaults.
 #pragma once
 #include <cstdint>
-#include <map>
+#include <string>
+#include <utility>
+#include <vector>
 #include <string>
 
 namespace trainer {
@@ -39,7 +41,8 @@ void validate(const TrainOptions& o);
 // The options as a Boost.Program_options config file ("key = value" lines), readable back with --config.
 std::string to_config_text(const TrainOptions& o);
 
-// Reads "key = value" lines (as written by to_config_text; '#' starts a comment) into a map.
-std::map<std::string, std::string> parse_config_text(const std::string& text);
+// "name = value" lines of a Boost.Program_options config file, in order: '#' starts a comment, blank lines and
+// [sections] are skipped. Reads options.cfg for resume checks and for the report.
+std::vector<std::pair<std::string, std::string>> parse_config_text(const std::string& text);
 
 }  // namespace trainer

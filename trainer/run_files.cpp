@@ -1,6 +1,8 @@
 // Readers for the files of a run directory (see run_files.hpp).
 #include "trainer/run_files.hpp"
 
+#include "trainer/options.hpp"
+
 #include "trainer/csv_log.hpp"
 
 #include <algorithm>
@@ -169,16 +171,12 @@ std::vector<HealthWarning> read_warnings_csv(const fs::path& path) {
 }
 
 std::vector<std::pair<std::string, std::string>> read_config_file(const fs::path& path) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (std::string line : lines_of(path)) {
-    line.erase(std::min(line.size(), line.find('#')));
-    const std::string l = trim(line);
-    if (l.empty() || l.front() == '[') continue;
-    const size_t eq = l.find('=');
-    if (eq == std::string::npos) continue;
-    out.emplace_back(trim(std::string_view(l).substr(0, eq)), trim(std::string_view(l).substr(eq + 1)));
-  }
-  return out;
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return {};
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_config_text(text.str());
 }
 
 std::vector<std::pair<std::string, std::string>> read_key_value_text(const fs::path& path) {

@@ -3,7 +3,9 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace trainer::run_layout {
 
@@ -28,6 +30,21 @@ inline std::filesystem::path checkpoint_path(const std::filesystem::path& run, i
   char buf[32];
   std::snprintf(buf, sizeof buf, "ckpt_%07lld.h5", static_cast<long long>(iter));
   return run / kCheckpointsDir / buf;
+}
+
+// The iteration of a checkpoint file name ("ckpt_0000500.h5" -> 500); nullopt for any other name (temporaries,
+// files set aside as damaged).
+inline std::optional<int64_t> checkpoint_iteration(const std::string& filename) {
+  constexpr std::string_view pre = "ckpt_", suf = ".h5";
+  if (filename.size() != pre.size() + 7 + suf.size() || filename.compare(0, pre.size(), pre) != 0 ||
+      filename.compare(filename.size() - suf.size(), suf.size(), suf) != 0)
+    return std::nullopt;
+  int64_t v = 0;
+  for (size_t i = pre.size(); i < pre.size() + 7; ++i) {
+    if (filename[i] < '0' || filename[i] > '9') return std::nullopt;
+    v = v * 10 + (filename[i] - '0');
+  }
+  return v;
 }
 
 }  // namespace trainer::run_layout

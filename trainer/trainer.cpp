@@ -13,9 +13,11 @@
 #include "trainer/info.hpp"
 #include "trainer/metrics.hpp"
 #include "trainer/model_state.hpp"
+#include "trainer/noise.hpp"
 #include "trainer/periodic_eval.hpp"
 #include "trainer/phase_clock.hpp"
 #include "trainer/report.hpp"
+#include "trainer/resume.hpp"
 #include "trainer/run_layout.hpp"
 #include "trainer/signals.hpp"
 
@@ -30,7 +32,6 @@
 #include <optional>
 #include <ostream>
 #include <random>
-#include <regex>
 #include <sstream>
 
 namespace trainer {
@@ -45,63 +46,10 @@ using Clock = std::chrono::steady_clock;
 constexpr int kGridImages = 64;      // 8x8 fixed-noise grid, as the tutorial's fixed_noise
 constexpr int kDiversityEvery = 50;  // iterations between mode-collapse checks (~20 ms at batch 128)
 
-// Fills n standard-normal floats. A fresh distribution per call keeps the only state in the engine, so the
-// engine's text state in a checkpoint is all a resumed run needs (std::normal_distribution caches a value).
-void fill_normal(std::mt19937_64& rng, float* dst, size_t n) {
-  std::normal_distribution<float> nd(0.f, 1.f);
-  for (size_t i = 0; i < n; ++i) dst[i] = nd(rng);
-}
-
 std::string rng_text(const std::mt19937_64& rng) {
   std::ostringstream s;
   s << rng;
   return s.str();
-}
-
-// Options that shape the computation: a resumed run must use the values the run started with.
-void check_resume_options(const std::string& saved_text, const TrainOptions& now) {
-  const auto saved = parse_config_text(saved_text);
-  const auto cur = parse_config_text(to_config_text(now));
-  for (const char* key : {"batch", "lr", "beta1", "nz", "ngf", "ndf", "seed", "precision", "partition"}) {
-    auto a = saved.find(key), b = cur.find(key);
-    if (a != saved.end() && b != cur.end() && a->second != b->second)
-      throw std::invalid_argument("--" + std::string(key) + ": the run was started with " + a->second + ", not " +
-                                  b->second + "; a resumed run keeps its options (drop --" + key + ")");
-  }
-}
-
-std::vector<fs::path> list_checkpoints(const fs::path& run) {
-  std::vector<fs::path> found;
-  const fs::path dir = run / rl::kCheckpointsDir;
-  if (!fs::exists(dir)) return found;
-  static const std::regex name(R"(ckpt_\d{7}\.h5)");
-  for (const auto& e : fs::directory_iterator(dir))
-    if (e.is_regular_file() && std::regex_match(e.path().filename().string(), name)) found.push_back(e.path());
-  std::sort(found.begin(), found.end());
-  return found;
-}
-
-// Newest checkpoint that loads and fits the model; older ones are tried when the newest is damaged.
-std::optional<std::pair<fs::path, Checkpoint>> newest_valid_checkpoint(const fs::path& run, nn::Dcgan& model,
-                                                                       std::ostream& out) {
-  auto all = list_checkpoints(run);
-  for (auto it = all.rbegin(); it != all.rend(); ++it) {
-    try {
-      Checkpoint c = load_checkpoint(*it);
-      check_shapes(c.generator, capture_network(model, Net::generator), "generator", it->string());
-      check_shapes(c.discriminator, capture_network(model, Net::discriminator), "discriminator", it->string());
-      return std::make_pair(*it, std::move(c));
-    } catch (const std::exception& e) {
-      out << "warning: skipping checkpoint " << it->filename().string() << ": " << e.what() << '\n';
-    }
-  }
-  return std::nullopt;
-}
-
-void prune_checkpoints(const fs::path& run, int keep) {
-  if (keep <= 0) return;
-  auto all = list_checkpoints(run);
-  for (size_t i = 0; i + static_cast<size_t>(keep) < all.size(); ++i) fs::remove(all[i]);
 }
 
 template <class T>
@@ -137,6 +85,7 @@ TrainResult train(const TrainOptions& opts, std::ostream& out) {
                                 "a new directory (a run is never overwritten)");
   if (opts.resume && !fs::exists(run / rl::kOptions))
     throw std::invalid_argument("--resume: '" + run.string() + "' is not a run directory (no " + rl::kOptions + ")");
+  if (opts.resume) check_resume_options(run, opts);
 
   // ---- engine, data, model ----
   nn::set_cpu_threads(opts.threads);
@@ -176,23 +125,20 @@ TrainResult train(const TrainOptions& opts, std::ostream& out) {
   fs::path last_ckpt;
   bool restored = false;
   if (opts.resume) {
-    if (auto found = newest_valid_checkpoint(run, model, out)) {
-      auto& [path, c] = *found;
-      check_resume_options(c.options, opts);
-      restore_network(model, Net::generator, c.generator);
-      restore_network(model, Net::discriminator, c.discriminator);
-      restore_adam(model, Net::generator, c.adam_g);
-      restore_adam(model, Net::discriminator, c.adam_d);
+    if (auto found = find_resume_point(run, model, per_epoch, out)) {
+      const Checkpoint& c = found->checkpoint;
+      restore(model, c);
       std::istringstream(c.loop.rng) >> rng;
       fixed_noise = c.loop.fixed_noise;
       iter = c.loop.iteration;
       wall_before = c.loop.wall_seconds;
       loader.seek({c.loop.epoch, c.loop.batch});
-      last_ckpt = path;
+      last_ckpt = found->path;
       restored = true;
-      out << "resuming " << run.string() << " from " << path.filename().string() << " (iteration " << iter << ")\n";
+      out << "resuming " << run.string() << " from " << last_ckpt.filename().string() << " (iteration " << iter
+          << ")\n";
     } else {
-      out << "no complete checkpoint in " << run.string() << ": starting the run again from iteration 0\n";
+      out << "no checkpoint in " << run.string() << " yet: starting the run again from iteration 0\n";
     }
   }
   if (!restored) {
@@ -231,8 +177,9 @@ TrainResult train(const TrainOptions& opts, std::ostream& out) {
   std::optional<PeriodicEval> eval;
   if (opts.eval_every > 0) eval.emplace(loader.cache(), lo.partition, opts.seed, cfg.nz);
 
-  install_stop_handlers();
+  const StopSignals stop_signals;  // SIGINT/SIGTERM checkpoint and stop, until train() returns
   HealthMonitor health;
+  if (restored) replay_health(health, run / rl::kMetrics, iter);
   // A bar on a terminal only: the log lines are the record when standard error is a file.
   pipeline::Progress progress("training", total * B, "images",
                               opts.progress && ::isatty(STDERR_FILENO) ? pipeline::Progress::Mode::bar

@@ -1,5 +1,6 @@
 // Test helper: runs a command through /bin/sh and captures its exit status, stdout and stderr.
 #pragma once
+#include <signal.h>
 #include <sys/wait.h>
 
 #include <array>
@@ -51,6 +52,42 @@ inline RunResult run(const std::string& cmd) {
   fs::remove(base + ".out");
   fs::remove(base + ".err");
   return r;
+}
+
+// A command started in the background, its output in files; the test owns the process and reaps it.
+struct Spawned {
+  pid_t pid = -1;
+  std::string out_path, err_path;
+};
+
+// Starts `cmd` through /bin/sh with exec, so that pid is the command itself (signals reach it directly).
+inline Spawned spawn(const std::string& cmd, const std::filesystem::path& log_base) {
+  Spawned s{-1, log_base.string() + ".out", log_base.string() + ".err"};
+  const std::string full = "exec " + cmd + " >" + s.out_path + " 2>" + s.err_path;
+  s.pid = ::fork();
+  if (s.pid == 0) {
+    ::execl("/bin/sh", "sh", "-c", full.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  if (s.pid < 0) throw std::runtime_error("fork failed for: " + cmd);
+  return s;
+}
+
+// Waits up to `seconds` for the process to exit and returns its exit code (128+signal when killed). On timeout
+// the process is killed with SIGKILL and -1 is returned, so a hung command fails the test instead of hanging it.
+inline int wait_exit(const Spawned& s, double seconds) {
+  for (int waited_ms = 0;; waited_ms += 5) {
+    int st = 0;
+    const pid_t r = ::waitpid(s.pid, &st, WNOHANG);
+    if (r == s.pid) return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    if (r < 0) return -1;
+    if (waited_ms >= seconds * 1000) {
+      ::kill(s.pid, SIGKILL);
+      ::waitpid(s.pid, &st, 0);
+      return -1;
+    }
+    ::usleep(5000);
+  }
 }
 
 }  // namespace testsupport

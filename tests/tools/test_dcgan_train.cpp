@@ -136,7 +136,7 @@ TEST_F(Train, OptionErrorsNameTheOptionOrPath) {
   }
 }
 
-// Kill -9 a real run after its second checkpoint, resume it, and compare with a run that was never interrupted.
+// Kill -9 a real run after its third checkpoint, resume it, and compare with a run that was never interrupted.
 TEST_F(Train, ResumeAfterKillIsExact) {
   const fs::path base = testsupport::fresh_dir("train_resume");
   const std::string common = " --data " + cache_dir().string() + kSmall +
@@ -144,23 +144,23 @@ TEST_F(Train, ResumeAfterKillIsExact) {
   const fs::path whole = base / "whole", killed = base / "killed";
   ASSERT_EQ(run(kDcgan + " train --out " + whole.string() + common).status, 0);
 
-  const std::string cmd = kDcgan + " train --out " + killed.string() + common + " >" + (base / "k.log").string() +
-                          " 2>&1 & echo $!";
-  const auto started = run(cmd);
-  const pid_t pid = std::stoi(started.out);
+  const auto proc = testsupport::spawn(kDcgan + " train --out " + killed.string() + common, base / "killed_log");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   while (!fs::exists(killed / "checkpoints/ckpt_0000030.h5") && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  ASSERT_TRUE(fs::exists(killed / "checkpoints/ckpt_0000030.h5")) << slurp(base / "k.log");
-  ::kill(pid, SIGKILL);
-  run("while kill -0 " + std::to_string(pid) + " 2>/dev/null; do sleep 0.01; done");
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  ::kill(proc.pid, SIGKILL);
+  EXPECT_EQ(testsupport::wait_exit(proc, 30), 128 + SIGKILL);
+  ASSERT_TRUE(fs::exists(killed / "checkpoints/ckpt_0000030.h5")) << slurp(proc.err_path);
   const size_t rows_at_kill = lines(slurp(killed / "metrics.csv")).size();
   EXPECT_LT(rows_at_kill, 61u) << "the run finished before it was killed; the test proves nothing";
 
   // Damage the newest checkpoint as a crash mid-write without the atomic rename would: resume must skip it.
-  std::vector<fs::path> ckpts;
-  for (const auto& e : fs::directory_iterator(killed / "checkpoints")) ckpts.push_back(e.path());
-  std::sort(ckpts.begin(), ckpts.end());
+  const auto ckpts = [&] {
+    std::vector<fs::path> v;
+    for (const auto& e : fs::directory_iterator(killed / "checkpoints")) v.push_back(e.path());
+    std::sort(v.begin(), v.end());
+    return v;
+  }();
   const std::string newest = slurp(ckpts.back());
   { std::ofstream(ckpts.back(), std::ios::binary | std::ios::trunc) << newest.substr(0, newest.size() / 3); }
 
@@ -168,25 +168,48 @@ TEST_F(Train, ResumeAfterKillIsExact) {
   ASSERT_EQ(r.status, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("skipping checkpoint " + ckpts.back().filename().string()), std::string::npos) << r.out;
   EXPECT_EQ(metrics_without_timing(killed), metrics_without_timing(whole));
+  EXPECT_EQ(slurp(killed / "warnings.csv"), slurp(whole / "warnings.csv"));
 }
 
+// A resume that would change the computation is refused before anything in the run is touched.
+TEST_F(Train, ResumeRefusesOtherOptionsAndUnusableCheckpoints) {
+  const fs::path run_dir = testsupport::fresh_dir("train_resume_refuse") / "run";
+  ASSERT_EQ(run(kDcgan + " train --data " + cache_dir().string() + " --out " + run_dir.string() + kSmall +
+                " --iters 12 --checkpoint-every 4 --sample-every 0 --log-every 0").status, 0);
+  const std::string metrics = slurp(run_dir / "metrics.csv");
+  auto r = run(kDcgan + " train --out " + run_dir.string() + " --resume --nz 32 --iters 20 --no-progress");
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_NE(r.err.find("--nz: the run"), std::string::npos) << r.err;
+  EXPECT_EQ(slurp(run_dir / "metrics.csv"), metrics);
+  EXPECT_TRUE(fs::exists(run_dir / "checkpoints/ckpt_0000012.h5"));
+  // Every checkpoint damaged: refuse to start over (it would truncate the run's metrics).
+  for (const auto& e : fs::directory_iterator(run_dir / "checkpoints"))
+    std::ofstream(e.path(), std::ios::binary | std::ios::trunc) << "not hdf5";
+  r = run(kDcgan + " train --out " + run_dir.string() + " --resume --iters 20 --no-progress");
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.err.find("refusing to start the run over"), std::string::npos) << r.err;
+  EXPECT_EQ(slurp(run_dir / "metrics.csv"), metrics);
+}
+
+// SIGINT writes a checkpoint at the iteration reached and exits 130; --resume then continues from there.
 TEST_F(Train, SigintCheckpointsAndResumes) {
-  const fs::path out = testsupport::fresh_dir("train_sigint") / "run";
+  const fs::path base = testsupport::fresh_dir("train_sigint");
+  const fs::path out = base / "run";
   const std::string args = " --data " + cache_dir().string() + kSmall + " --iters 100000 --sample-every 0 --log-every 0";
-  const auto started = run(kDcgan + " train --out " + out.string() + args + " >/dev/null 2>&1 & echo $!");
-  const pid_t pid = std::stoi(started.out);
+  const auto proc = testsupport::spawn(kDcgan + " train --out " + out.string() + args, base / "log");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (lines(fs::exists(out / "metrics.csv") ? slurp(out / "metrics.csv") : "").size() < 5 &&
+  while ((!fs::exists(out / "metrics.csv") || lines(slurp(out / "metrics.csv")).size() < 5) &&
          std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  ::kill(pid, SIGINT);
-  run("while kill -0 " + std::to_string(pid) + " 2>/dev/null; do sleep 0.01; done");
-  std::vector<fs::path> ckpts;
-  for (const auto& e : fs::directory_iterator(out / "checkpoints")) ckpts.push_back(e.path());
-  ASSERT_EQ(ckpts.size(), 1u) << "SIGINT must write a checkpoint";
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ::kill(proc.pid, SIGINT);
+  ASSERT_EQ(testsupport::wait_exit(proc, 60), 130) << slurp(proc.err_path);
   const size_t rows = lines(slurp(out / "metrics.csv")).size() - 1;
-  EXPECT_EQ(ckpts[0].filename().string(), "ckpt_" + std::string(7 - std::to_string(rows).size(), '0') +
-                                              std::to_string(rows) + ".h5");
+  const std::string name = "ckpt_" + std::string(7 - std::to_string(rows).size(), '0') + std::to_string(rows) + ".h5";
+  EXPECT_TRUE(fs::exists(out / "checkpoints" / name)) << "SIGINT must checkpoint the last completed iteration";
+  EXPECT_NE(slurp(proc.out_path).find("--resume"), std::string::npos) << slurp(proc.out_path);
+  const auto r = run(kDcgan + " train --out " + out.string() + " --resume --iters " + std::to_string(rows + 3));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(lines(slurp(out / "metrics.csv")).size(), rows + 4);
 }
 
 TEST_F(Train, SampleAndEvalFromCheckpoint) {

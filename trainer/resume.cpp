@@ -1,0 +1,143 @@
+// Continuing a run exactly (see resume.hpp).
+#include "trainer/resume.hpp"
+
+#include "pipeline/atomic_file.hpp"
+#include "trainer/model_state.hpp"
+#include "trainer/run_files.hpp"
+#include "trainer/run_layout.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <ostream>
+#include <stdexcept>
+
+namespace trainer {
+
+namespace fs = std::filesystem;
+namespace rl = run_layout;
+
+void check_resume_options(const fs::path& run, const TrainOptions& now) {
+  std::map<std::string, std::string> saved;
+  for (auto& [k, v] : read_config_file(run / rl::kOptions)) saved[k] = v;
+  std::map<std::string, std::string> cur;
+  for (auto& [k, v] : parse_config_text(to_config_text(now))) cur[k] = v;
+  for (const char* key : {"batch", "lr", "beta1", "nz", "ngf", "ndf", "seed", "precision", "partition", "data"}) {
+    auto a = saved.find(key), b = cur.find(key);
+    if (a != saved.end() && b != cur.end() && a->second != b->second)
+      throw std::invalid_argument("--" + std::string(key) + ": the run in '" + run.string() + "' was started with " +
+                                  a->second + ", not " + b->second +
+                                  "; a resumed run keeps its options (leave --" + key + " out)");
+  }
+}
+
+std::vector<fs::path> list_checkpoints(const fs::path& run) {
+  std::vector<fs::path> found;
+  const fs::path dir = run / rl::kCheckpointsDir;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return found;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.is_regular_file() && rl::checkpoint_iteration(e.path().filename().string())) found.push_back(e.path());
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
+namespace {
+
+void check_adam(const AdamState& found, const AdamState& expected, const std::string& net, const std::string& file) {
+  NetworkState f{found.exp_avg, {}}, e{expected.exp_avg, {}};
+  check_shapes(f, e, net + " Adam exp_avg", file);
+  f.tensors = found.exp_avg_sq;
+  e.tensors = expected.exp_avg_sq;
+  check_shapes(f, e, net + " Adam exp_avg_sq", file);
+  if (found.step < 0) throw std::runtime_error("'" + file + "': negative Adam step count");
+}
+
+// Every check restore() relies on, so that a checkpoint that passes cannot fail half-way through restoring.
+void check_fits(const Checkpoint& c, nn::Dcgan& model, int64_t batches_per_epoch, const std::string& file) {
+  check_shapes(c.generator, capture_network(model, Net::generator), "generator", file);
+  check_shapes(c.discriminator, capture_network(model, Net::discriminator), "discriminator", file);
+  check_adam(c.adam_g, capture_adam(model, Net::generator), "generator", file);
+  check_adam(c.adam_d, capture_adam(model, Net::discriminator), "discriminator", file);
+  const int nz = model.config().nz;
+  if (c.loop.fixed_noise_shape != std::vector<int64_t>{64, nz} || c.loop.fixed_noise.size() != size_t(64) * nz)
+    throw std::runtime_error("'" + file + "': fixed noise is not [64, " + std::to_string(nz) + "]");
+  if (c.loop.epoch < 0 || c.loop.batch < 0 || c.loop.batch >= batches_per_epoch)
+    throw std::runtime_error("'" + file + "': loader position (epoch " + std::to_string(c.loop.epoch) + ", batch " +
+                             std::to_string(c.loop.batch) + ") does not fit an epoch of " +
+                             std::to_string(batches_per_epoch) + " batches (was the cache repacked?)");
+  if (c.loop.iteration < 0 || c.loop.rng.empty()) throw std::runtime_error("'" + file + "': loop state is incomplete");
+}
+
+}  // namespace
+
+std::optional<ResumePoint> find_resume_point(const fs::path& run, nn::Dcgan& model, int64_t batches_per_epoch,
+                                             std::ostream& out) {
+  const fs::path dir = run / rl::kCheckpointsDir;
+  std::error_code ec;
+  if (fs::is_directory(dir, ec))
+    for (const auto& e : fs::directory_iterator(dir))  // temporaries of writes a kill -9 interrupted
+      if (e.path().filename().string().find(".h5.tmp") != std::string::npos) fs::remove(e.path(), ec);
+  const auto all = list_checkpoints(run);
+  std::vector<std::string> reasons;
+  for (auto it = all.rbegin(); it != all.rend(); ++it) {
+    try {
+      Checkpoint c = load_checkpoint(*it);
+      check_fits(c, model, batches_per_epoch, it->string());
+      return ResumePoint{*it, std::move(c)};
+    } catch (const std::exception& e) {
+      fs::path aside = *it;
+      aside += ".damaged";
+      fs::rename(*it, aside, ec);
+      out << "warning: skipping checkpoint " << it->filename().string() << " (set aside as "
+          << aside.filename().string() << "): " << e.what() << '\n';
+      reasons.push_back(it->filename().string() + ": " + e.what());
+    }
+  }
+  if (!all.empty()) {
+    std::string why;
+    for (const auto& r : reasons) why += "\n  " + r;
+    throw std::runtime_error("none of the " + std::to_string(all.size()) + " checkpoints in '" + dir.string() +
+                             "' can be resumed (they are kept as *.damaged); refusing to start the run over:" + why);
+  }
+  return std::nullopt;
+}
+
+void restore(nn::Dcgan& model, const Checkpoint& c) {
+  restore_network(model, Net::generator, c.generator);
+  restore_network(model, Net::discriminator, c.discriminator);
+  restore_adam(model, Net::generator, c.adam_g);
+  restore_adam(model, Net::discriminator, c.adam_d);
+}
+
+void prune_checkpoints(const fs::path& run, int keep) {
+  if (keep <= 0) return;
+  const auto all = list_checkpoints(run);
+  for (size_t i = 0; i + static_cast<size_t>(keep) < all.size(); ++i) fs::remove(all[i]);
+}
+
+void replay_health(HealthMonitor& health, const fs::path& metrics_csv, int64_t until) {
+  std::error_code ec;
+  if (until <= 0 || !fs::exists(metrics_csv, ec)) return;
+  const MetricsTable t = read_metrics_csv(metrics_csv);
+  const auto* iter = t.get("iter");
+  const auto* loss_d = t.get("loss_d");
+  const auto* loss_g = t.get("loss_g");
+  if (!iter || !loss_d || !loss_g) return;
+  // The norms the loop hands to observe_norms: per-layer gradients, then the two whole-network norms.
+  std::vector<std::pair<std::string, const std::vector<double>*>> norm_cols;
+  for (size_t c = 0; c < t.columns.size(); ++c)
+    if (t.columns[c].rfind("grad:", 0) == 0) norm_cols.emplace_back(t.columns[c], &t.data[c]);
+  for (const char* total : {"grad_norm_g", "grad_norm_d"})
+    if (const auto* col = t.get(total)) norm_cols.emplace_back(total, col);
+  for (size_t r = 0; r < t.rows() && (*iter)[r] < static_cast<double>(until); ++r) {
+    const auto i = static_cast<int64_t>((*iter)[r]);
+    health.observe_losses(i, (*loss_d)[r], (*loss_g)[r]);
+    if (norm_cols.empty() || std::isnan((*norm_cols.front().second)[r])) continue;  // no per-layer norms that row
+    std::vector<std::pair<std::string, double>> named;
+    for (const auto& [name, col] : norm_cols) named.emplace_back(name, (*col)[r]);
+    health.observe_norms(i, named);
+  }
+}
+
+}  // namespace trainer
