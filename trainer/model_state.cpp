@@ -3,6 +3,7 @@
 
 #include "nn/memory.hpp"
 
+#include <algorithm>
 #include <map>
 #include <stdexcept>
 
@@ -111,9 +112,19 @@ std::vector<double> squared_norms(nn::Context& ctx, const std::vector<nn::Param*
     nn::HostView<const float> v(which == Which::grad ? p->grad : p->value);
     const int64_t n = p->numel();
     const float* x = v.data();
+    // Fixed blocks summed in a fixed order: the same bits whatever the thread count and timing (an OpenMP
+    // reduction combines partial sums in the order threads finish, which breaks exact resume's equal rows).
+    constexpr int64_t kBlock = 1 << 16;
+    const int64_t blocks = (n + kBlock - 1) / kBlock;
+    std::vector<double> part(static_cast<size_t>(blocks));
+#pragma omp parallel for schedule(static)
+    for (int64_t b = 0; b < blocks; ++b) {
+      double s = 0;
+      for (int64_t i = b * kBlock, e = std::min(n, i + kBlock); i < e; ++i) s += static_cast<double>(x[i]) * x[i];
+      part[static_cast<size_t>(b)] = s;
+    }
     double s = 0;
-#pragma omp parallel for reduction(+ : s) schedule(static)
-    for (int64_t i = 0; i < n; ++i) s += static_cast<double>(x[i]) * x[i];
+    for (double v : part) s += v;
     out.push_back(s);
   }
   return out;
