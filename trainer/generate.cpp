@@ -4,10 +4,9 @@
 #include "pipeline/cache.hpp"
 #include "trainer/checkpoint.hpp"
 #include "trainer/csv_log.hpp"
-#include "trainer/eval_msssim.hpp"
-#include "trainer/eval_swd.hpp"
 #include "trainer/image_grid.hpp"
 #include "trainer/model_state.hpp"
+#include "trainer/noise.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -23,28 +22,6 @@ namespace trainer {
 namespace fs = std::filesystem;
 
 namespace {
-
-constexpr int kChunk = 128;  // eval-mode generator batch
-
-std::vector<float> normal_noise(uint64_t seed, size_t n) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<float> nd(0.f, 1.f);
-  std::vector<float> v(n);
-  for (auto& x : v) x = nd(rng);
-  return v;
-}
-
-// Runs G in eval mode over noise [n,nz] in chunks (one cached eval generator per chunk size).
-std::vector<float> generate(nn::Dcgan& m, const std::vector<float>& noise, int n) {
-  const auto& c = m.config();
-  const size_t per = static_cast<size_t>(c.nc) * c.image_size * c.image_size;
-  std::vector<float> out(per * n);
-  for (int k = 0; k < n; k += kChunk) {
-    const int b = std::min(kChunk, n - k);
-    m.sample(noise.data() + static_cast<size_t>(k) * c.nz, b, out.data() + per * k);
-  }
-  return out;
-}
 
 // One image in [-1,1] to 8-bit RGB, as save_image(normalize=True, value_range=(-1,1)) does.
 Rgb8Image to_rgb8(const float* img, int c, int s) {
@@ -146,26 +123,12 @@ EvalResult evaluate(const EvalOptions& o) {
                                 std::to_string(cache.size()) + "x" + std::to_string(cache.size()) +
                                 " images, the generator makes " + std::to_string(c.nc) + "x" +
                                 std::to_string(c.image_size) + "x" + std::to_string(c.image_size));
-  auto idx = cache.indices(pipeline::parse_partition(o.partition));
-  std::mt19937_64 rng(o.seed);
-  std::shuffle(idx.begin(), idx.end(), rng);
-  const int n = static_cast<int>(std::min<int64_t>(o.n, static_cast<int64_t>(idx.size())));
-  idx.resize(static_cast<size_t>(n));
-  std::sort(idx.begin(), idx.end());  // sequential reads; the set is what matters
-  std::vector<float> real(static_cast<size_t>(n) * cache.image_elems());
-  cache.read(idx, real.data());
+  int n = 0;
+  const auto real = real_subset(cache, pipeline::parse_partition(o.partition), o.n, o.seed, 0, &n);
   const auto fake = generate(*model, normal_noise(o.seed ^ 0x9e3779b97f4a7c15ULL, static_cast<size_t>(n) * c.nz), n);
-
   EvalResult r;
+  static_cast<QualityScores&>(r) = score(real.data(), fake.data(), n, c.nc, c.image_size, o.seed, std::min(n, 1000));
   r.n = n;
-  SwdOptions so;
-  so.seed = o.seed;
-  const SwdResult swd = sliced_wasserstein(real.data(), n, fake.data(), n, c.nc, c.image_size, c.image_size, so);
-  r.swd_per_level = swd.per_level;
-  r.swd_average = swd.average;
-  const int pairs = std::min(n, 1000);
-  r.msssim_fake = ms_ssim_diversity(fake.data(), n, c.nc, c.image_size, c.image_size, pairs, o.seed);
-  r.msssim_real = ms_ssim_diversity(real.data(), n, c.nc, c.image_size, c.image_size, pairs, o.seed);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }

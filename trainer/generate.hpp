@@ -2,6 +2,7 @@
 #pragma once
 #include "nn/context.hpp"
 #include "nn/dcgan.hpp"
+#include "trainer/quality.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -41,11 +42,8 @@ struct EvalOptions {
   int threads = 0;
 };
 
-struct EvalResult {
-  std::vector<double> swd_per_level;  // x 1e3, levels 64, 32, 16
-  double swd_average = 0;
-  double msssim_fake = 0, msssim_real = 0;
-  int n = 0;
+struct EvalResult : QualityScores {
+  int n = 0;          // images per set
   double seconds = 0;
 };
 

@@ -1,0 +1,50 @@
+// Shared pieces of the quality metrics (see quality.hpp).
+#include "trainer/quality.hpp"
+
+#include "trainer/eval_msssim.hpp"
+#include "trainer/eval_swd.hpp"
+
+#include <algorithm>
+#include <random>
+
+namespace trainer {
+
+std::vector<float> real_subset(const pipeline::Cache& cache, pipeline::Partition partition, int n_max, uint64_t seed,
+                               int multiple, int* n) {
+  auto idx = cache.indices(partition);
+  std::mt19937_64 rng(seed);
+  std::shuffle(idx.begin(), idx.end(), rng);
+  int k = static_cast<int>(std::min<int64_t>(n_max, static_cast<int64_t>(idx.size())));
+  if (multiple > 0 && k > multiple) k -= k % multiple;
+  idx.resize(static_cast<size_t>(k));
+  std::sort(idx.begin(), idx.end());  // sequential reads: the set is what matters
+  std::vector<float> images(static_cast<size_t>(k) * cache.image_elems());
+  cache.read(idx, images.data());
+  *n = k;
+  return images;
+}
+
+std::vector<float> generate(nn::Dcgan& model, const std::vector<float>& noise, int n, int chunk) {
+  const auto& c = model.config();
+  const size_t per = static_cast<size_t>(c.nc) * c.image_size * c.image_size;
+  std::vector<float> out(per * static_cast<size_t>(n));
+  for (int k = 0; k < n; k += chunk) {
+    const int b = std::min(chunk, n - k);
+    model.sample(noise.data() + static_cast<size_t>(k) * c.nz, b, out.data() + per * static_cast<size_t>(k));
+  }
+  return out;
+}
+
+QualityScores score(const float* real, const float* fake, int n, int c, int s, uint64_t seed, int pairs) {
+  QualityScores q;
+  SwdOptions so;
+  so.seed = seed;
+  const SwdResult swd = sliced_wasserstein(real, n, fake, n, c, s, s, so);
+  q.swd_per_level = swd.per_level;
+  q.swd_average = swd.average;
+  q.msssim_fake = ms_ssim_diversity(fake, n, c, s, s, pairs, seed);
+  q.msssim_real = ms_ssim_diversity(real, n, c, s, s, pairs, seed);
+  return q;
+}
+
+}  // namespace trainer
