@@ -43,12 +43,31 @@ const char* partition_name(Partition p) {
 
 namespace {
 
+// An owned file descriptor: closed when the shard goes, also when the Cache constructor throws half-way.
+struct Fd {
+  int v = -1;
+  Fd() = default;
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  Fd(Fd&& o) noexcept : v(std::exchange(o.v, -1)) {}
+  Fd& operator=(Fd&& o) noexcept {
+    if (this != &o) {
+      if (v >= 0) ::close(v);
+      v = std::exchange(o.v, -1);
+    }
+    return *this;
+  }
+  ~Fd() {
+    if (v >= 0) ::close(v);
+  }
+};
+
 struct Shard {
   std::string name;
   fs::path path;
   int64_t first = 0;  // global row of its first image
   int64_t count = 0;
-  int fd = -1;                  // for pread on the contiguous layout
+  Fd fd;                        // for pread on the contiguous layout
   int64_t offset = -1;          // byte offset of images in the file; -1: chunked, read through HDF5
   h5::File file;                // kept open for the chunked layout
   h5::Handle images;
@@ -80,7 +99,7 @@ struct Cache::Impl {
       size_t want = size_t(n) * row_bytes, done = 0;
       off_t at = static_cast<off_t>(s.offset + local * int64_t(row_bytes));
       while (done < want) {
-        const ssize_t r = ::pread(s.fd, dst + done, want - done, at + static_cast<off_t>(done));
+        const ssize_t r = ::pread(s.fd.v, dst + done, want - done, at + static_cast<off_t>(done));
         if (r < 0 && errno == EINTR) continue;
         if (r <= 0)
           throw std::runtime_error("cannot read images from '" + s.path.string() + "': " +
@@ -183,8 +202,8 @@ Cache::Cache(const fs::path& dir) : impl_(std::make_unique<Impl>()) {
     if (info.count > 0 && H5Pget_layout(dcpl.id()) == H5D_CONTIGUOUS && H5Pget_nfilters(dcpl.id()) == 0) {
       const haddr_t off = H5Dget_offset(s.images.id());
       if (off != HADDR_UNDEF) {
-        s.fd = ::open(s.path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (s.fd < 0) damaged(dir, info.name, std::string("cannot be opened: ") + std::strerror(errno));
+        s.fd.v = ::open(s.path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (s.fd.v < 0) damaged(dir, info.name, std::string("cannot be opened: ") + std::strerror(errno));
         s.offset = static_cast<int64_t>(off);
         if (s.offset + info.count * int64_t(c.row_bytes) > size) damaged(dir, info.name, "is shorter than its images");
         s.images.reset();
@@ -199,11 +218,7 @@ Cache::Cache(const fs::path& dir) : impl_(std::make_unique<Impl>()) {
   if (c.total == 0) throw std::runtime_error("cache '" + dir.string() + "' holds no images");
 }
 
-Cache::~Cache() {
-  if (!impl_) return;
-  for (auto& s : impl_->shards)
-    if (s.fd >= 0) ::close(s.fd);
-}
+Cache::~Cache() = default;
 
 Cache::Cache(Cache&&) noexcept = default;
 Cache& Cache::operator=(Cache&&) noexcept = default;
@@ -224,7 +239,10 @@ bool Cache::has_attributes() const { return !impl_->m.spec.attribute_names.empty
 std::vector<int64_t> Cache::indices(Partition p) const {
   std::vector<int64_t> out;
   const Impl& c = *impl_;
-  if (p == Partition::all || c.partition.empty()) {
+  if (p != Partition::all && c.partition.empty())
+    throw std::invalid_argument(std::string("--partition ") + partition_name(p) + ": the cache in '" +
+                                c.dir.string() + "' has no partition data (only CelebA and IDX inputs do); use all");
+  if (p == Partition::all) {
     out.resize(size_t(c.total));
     std::iota(out.begin(), out.end(), int64_t{0});
     return out;

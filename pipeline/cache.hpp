@@ -40,7 +40,8 @@ class Cache {  // an opened, verified cache (read-only, thread-compatible: concu
   const std::filesystem::path& dir() const;
   size_t image_elems() const;  // C*S*S
 
-  // Dataset positions in that partition, ascending (all positions when the cache has no partition data).
+  // Dataset positions in that partition, ascending. Throws std::invalid_argument naming --partition for a
+  // partition other than all when the cache has no partition data.
   std::vector<int64_t> indices(Partition) const;
   bool has_partition() const;
   bool has_labels() const;

@@ -8,10 +8,14 @@ namespace h5 {
 
 void quiet_errors() {
   static std::once_flag once;
-  std::call_once(once, [] {
-    H5dont_atexit();
+  std::call_once(once, [] { H5dont_atexit(); });
+  // The automatic error printing is a per-thread setting in a thread-safe HDF5 (Debian's): turn it off on every
+  // thread that calls HDF5 (TBB workers of the pack graph, the loader's prefetch thread).
+  thread_local bool quiet = false;
+  if (!quiet) {
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  });
+    quiet = true;
+  }
 }
 
 bool Location::exists(const std::string& path) const {
@@ -42,6 +46,21 @@ Location Location::create_group(const std::string& path) const {
   hid_t g = H5Gcreate2(id(), path.c_str(), lcpl.id(), H5P_DEFAULT, H5P_DEFAULT);
   check(g, "creating group '" + path + "'", file(), "does it already exist?");
   return Location(Handle(g, H5Gclose), file());
+}
+
+std::vector<std::string> Location::links() const {
+  H5G_info_t info{};
+  check(H5Gget_info(id(), &info), "listing a group", file());
+  std::vector<std::string> names;
+  for (hsize_t i = 0; i < info.nlinks; ++i) {
+    const ssize_t len = H5Lget_name_by_idx(id(), ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
+    check(len, "reading a link name", file());
+    std::string name(static_cast<size_t>(len), '\0');
+    check(H5Lget_name_by_idx(id(), ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(), name.size() + 1, H5P_DEFAULT),
+          "reading a link name", file());
+    names.push_back(std::move(name));
+  }
+  return names;
 }
 
 File File::create(const std::filesystem::path& path) {

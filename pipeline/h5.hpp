@@ -3,6 +3,8 @@
 // Used by the cache writer/reader (pipeline), checkpoints and state_dict interchange (trainer) and tests.
 // HDF5's own error-stack printing is turned off (see quiet_errors): our exceptions say what failed instead.
 #pragma once
+#include "pipeline/atomic_file.hpp"
+
 #include <hdf5.h>
 
 #include <cstdint>
@@ -97,6 +99,8 @@ class Location {
   Location group(const std::string& path) const;
   // Creates a group, with intermediate groups.
   Location create_group(const std::string& path) const;
+  // Names of the links (datasets, groups) directly in this group, in name order.
+  std::vector<std::string> links() const;
 
  protected:
   Handle h_;
@@ -118,6 +122,24 @@ class File : public Location {
  private:
   using Location::Location;
 };
+
+// Writes an HDF5 file crash-safely: body(File&) fills a temporary beside `path`; the file is then closed (which
+// surfaces a full disk), fsync'd and renamed over `path` (pipeline/atomic_file.hpp). On any failure the temporary
+// is removed, `path` is left as it was, and the exception propagates.
+template <class Body>
+void write_file_atomic(const std::filesystem::path& path, Body&& body) {
+  const std::filesystem::path tmp = pipeline::temp_path_for(path);
+  try {
+    File f = File::create(tmp);
+    body(f);
+    f.close();
+    pipeline::commit_file(tmp, path);
+  } catch (...) {
+    std::error_code ec;
+    std::filesystem::remove(tmp, ec);
+    throw;
+  }
+}
 
 // Options for creating a dataset.
 struct DatasetOptions {

@@ -63,10 +63,7 @@ std::string rejected_text(const std::vector<RejectRecord>& rejected, int64_t sou
 }
 
 void write_manifest(const fs::path& dir, const ManifestData& m) {
-  const fs::path target = dir / cf::kManifestFile;
-  const fs::path tmp = temp_path_for(target);
-  try {
-    h5::File f = h5::File::create(tmp);
+  h5::write_file_atomic(dir / cf::kManifestFile, [&](h5::File& f) {
     const std::string& fn = f.file();
     const ShardSpec& sp = m.spec;
     const hid_t id = f.id();
@@ -126,13 +123,7 @@ void write_manifest(const fs::path& dir, const ManifestData& m) {
     h5::Location opts = f.create_group(cf::kOptions);
     for (const auto& [k, v] : m.options) h5::set_attr(opts.id(), k, v, fn);
     opts = h5::Location();
-    f.close();
-    commit_file(tmp, target);
-  } catch (...) {
-    std::error_code ec;
-    fs::remove(tmp, ec);
-    throw;
-  }
+  });
   write_file_atomic(dir / cf::kRejectedFile, rejected_text(m.rejected, m.source_count));
 }
 

@@ -1,7 +1,6 @@
 // Checkpoint v1 and weights files in HDF5 (see checkpoint.hpp for the layout).
 #include "trainer/checkpoint.hpp"
 
-#include "pipeline/atomic_file.hpp"
 #include "pipeline/h5.hpp"
 
 #include <set>
@@ -55,15 +54,10 @@ void write_network(const h5::Location& root, const std::string& group, const Net
 NetworkState read_network(const h5::Location& root, const std::string& group) {
   h5::Location g = root.group(group);
   NetworkState net;
-  H5G_info_t info{};
-  h5::check(H5Gget_info(g.id(), &info), "listing group '" + group + "'", g.file());
-  for (hsize_t i = 0; i < info.nlinks; ++i) {
-    const ssize_t len = H5Lget_name_by_idx(g.id(), ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
-    h5::check(len, "reading a link name in '" + group + "'", g.file());
-    std::string name(static_cast<size_t>(len), '\0');
-    H5Lget_name_by_idx(g.id(), ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(), name.size() + 1, H5P_DEFAULT);
+  for (const std::string& name : g.links()) {
     h5::Handle d = h5::open_dataset(g, name);
     h5::Handle type(H5Dget_type(d.id()), H5Tclose);
+    h5::check(type.id(), "reading the type of '" + group + "/" + name + "'", g.file());
     const auto dims = h5::dataset_dims(d.id(), "dataset '" + group + "/" + name + "'", g.file());
     if (H5Tget_class(type.id()) == H5T_INTEGER && dims.empty()) {
       net.counters[name] = h5::read<int64_t>(g, name).at(0);
@@ -115,17 +109,9 @@ void check_format(const h5::File& f, const std::set<std::string>& accepted) {
 
 template <class Writer>
 void write_atomic_h5(const fs::path& path, Writer&& body) {
-  const fs::path tmp = pipeline::temp_path_for(path);
   try {
-    {
-      h5::File f = h5::File::create(tmp);
-      body(f);
-      f.close();  // surfaces a full disk here, before the rename
-    }
-    pipeline::commit_file(tmp, path);
+    h5::write_file_atomic(path, body);
   } catch (const std::exception& e) {
-    std::error_code ec;
-    fs::remove(tmp, ec);
     throw std::runtime_error("cannot write '" + path.string() + "' (previous files are untouched): " + e.what());
   }
 }

@@ -99,7 +99,8 @@ TEST(Cache, ShardsManifestAndReadsInAnyOrder) {
   EXPECT_NE(txt.find("img7.png\tsynthetic reject 7\n"), std::string::npos) << txt;
 }
 
-TEST(Cache, NoPartitionMeansEverything) {
+// Without partition data, "all" is every image and asking for a partition is a usage error, not a silent "all".
+TEST(Cache, NoPartitionRefusesAPartitionFilter) {
   const fs::path dir = testsupport::fresh_dir("cache_nopart");
   packtest::SynthOptions so;
   so.partitions = false;
@@ -107,7 +108,13 @@ TEST(Cache, NoPartitionMeansEverything) {
   packtest::make_synthetic_cache(dir, so);
   Cache c(dir);
   EXPECT_FALSE(c.has_partition());
-  EXPECT_EQ(c.indices(Partition::test).size(), 20u);
+  EXPECT_EQ(c.indices(Partition::all).size(), 20u);
+  try {
+    c.indices(Partition::test);
+    FAIL() << "a partition filter on a cache without partitions must be refused";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("--partition test"), std::string::npos) << e.what();
+  }
   EXPECT_TRUE(c.labels().empty());
 }
 

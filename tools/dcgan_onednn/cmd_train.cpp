@@ -52,8 +52,7 @@ int cmd_train(int argc, const char* const argv[]) {
     ("resume", po::bool_switch(&o.resume), "continue the run in --out from its newest complete checkpoint")
     ("no-progress", "no progress bar, even on a terminal");
   // clang-format on
-  po::variables_map vm;
-  po::store(po::command_line_parser(argc, argv).options(desc).positional({}).run(), vm);
+  auto vm = cli::parse(argc, argv, desc);
   if (vm.count("help")) {
     std::cout << desc << '\n';
     return cli::kExitOk;
