@@ -42,6 +42,8 @@ struct Dcgan::Impl {
     std::unique_ptr<Generator> g;
     Relayout out;  // G's output -> f32 plain NCHW
   };
+  // The cached sampler for batch n, built on first request.
+  Sampler& sampler(Context& ctx, const DcganConfig& cfg, int n);
 
   PrecisionPlan plan;
   NetworkTensors g_tensors, d_tensors;
@@ -152,17 +154,22 @@ void Dcgan::copy_fake(float* dst) const {
                    static_cast<size_t>(cfg_.batch) * cfg_.nc * 64 * 64 * sizeof(float));
 }
 
-void Dcgan::sample(const float* noise, int n, float* out) {
+Dcgan::Impl::Sampler& Dcgan::Impl::sampler(Context& ctx, const DcganConfig& cfg, int n) {
   if (n < 1) throw std::invalid_argument("sample: the number of images must be at least 1, got " + std::to_string(n));
-  Impl& m = *impl_;
-  auto it = m.samplers.find(n);
-  if (it == m.samplers.end()) {
-    Impl::Sampler s;
-    s.g = std::make_unique<Generator>(ctx_, cfg_, m.g_tensors, n, /*training=*/false, m.plan);
-    s.out = relayout_from(ctx_, s.g->out(), plain_desc({n, cfg_.nc, 64, 64}));
-    it = m.samplers.emplace(n, std::move(s)).first;
+  auto it = samplers.find(n);
+  if (it == samplers.end()) {
+    Sampler s;
+    s.g = std::make_unique<Generator>(ctx, cfg, g_tensors, n, /*training=*/false, plan);
+    s.out = relayout_from(ctx, s.g->out(), plain_desc({n, cfg.nc, 64, 64}));
+    it = samplers.emplace(n, std::move(s)).first;
   }
-  Impl::Sampler& s = it->second;
+  return it->second;
+}
+
+void Dcgan::prepare_sampler(int n) { impl_->sampler(ctx_, cfg_, n); }
+
+void Dcgan::sample(const float* noise, int n, float* out) {
+  Impl::Sampler& s = impl_->sampler(ctx_, cfg_, n);
   s.g->load_weights();
   copy_to_memory(ctx_, s.g->noise(), noise, static_cast<size_t>(n) * cfg_.nz * sizeof(float));
   s.g->forward();

@@ -62,6 +62,9 @@ class Dcgan {
   // G in eval mode (running BN stats): noise [n,nz] -> out [n,nc,64,64], any n >= 1. Builds on first use, and
   // caches, an eval-mode generator for batch n that reads the same parameters.
   void sample(const float* noise, int n, float* out);
+  // Builds the eval-mode generator for batch n now (the trainer does it at start for its grid and evaluation
+  // sizes, so that no primitive is created once training runs).
+  void prepare_sampler(int n);
 
   std::vector<Param*> generator_params();
   std::vector<Param*> discriminator_params();

@@ -23,8 +23,10 @@ PeriodicEval::PeriodicEval(const pipeline::Cache& cache, pipeline::Partition par
   noise_ = normal_noise(seed ^ 0x9e3779b97f4a7c15ULL, static_cast<size_t>(n_) * nz);
 }
 
+int PeriodicEval::chunk() const { return std::min(n_, kChunk); }
+
 void PeriodicEval::run(nn::Dcgan& model, std::vector<std::string>& row) const {
-  const auto fake = generate(model, noise_, n_, std::min(n_, kChunk));
+  const auto fake = generate(model, noise_, n_, chunk());
   const QualityScores q = score(real_.data(), fake.data(), n_, c_, s_, seed_, std::min(n_ * (n_ - 1) / 2, kPairs));
   for (size_t l = 0; l < 3 && l < q.swd_per_level.size(); ++l) row[kColSwd + l] = format_value(q.swd_per_level[l]);
   row[kColSwd + 3] = format_value(q.swd_average);

@@ -17,6 +17,7 @@ class PeriodicEval {
   // Generates the fixed set in eval mode and fills the swd_* and msssim_* cells of a metrics row.
   void run(nn::Dcgan& model, std::vector<std::string>& row) const;
   int images() const { return n_; }
+  int chunk() const;  // the eval-mode generator batch run() uses
 
  private:
   int n_ = 0, nz_ = 0, c_ = 0, s_ = 0;

@@ -176,6 +176,9 @@ TrainResult train(const TrainOptions& opts, std::ostream& out) {
 
   std::optional<PeriodicEval> eval;
   if (opts.eval_every > 0) eval.emplace(loader.cache(), lo.partition, opts.seed, cfg.nz);
+  // Every primitive is built before the first step: the eval-mode generators of the grid and the evaluation too.
+  if (opts.sample_every > 0) model.prepare_sampler(kGridImages);
+  if (eval) model.prepare_sampler(eval->chunk());
 
   const StopSignals stop_signals;  // SIGINT/SIGTERM checkpoint and stop, until train() returns
   HealthMonitor health;
