@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <future>
+#include <optional>
 #include <stdexcept>
 
 namespace pipeline {
@@ -46,6 +48,20 @@ struct ShardWriter::Impl {
   std::vector<int8_t> attributes;
   std::vector<uint8_t> partition;
   std::vector<int64_t> label;
+
+  // The last closed shard's commit (fsync, rename, directory fsync), running while the next shard fills: it
+  // waits on the disk, not the CPU, and in line it stalled the whole graph (~80 ms per 16384-image shard
+  // here). One at a time, so shard k is renamed before shard k + 1 (--resume keeps shards from 0 to the first gap).
+  std::future<void> committing;
+  ShardInfo committing_info;
+
+  // Waits for the commit in flight; rethrows its failure. The shard counts as done only once it is renamed.
+  void wait_commit() {
+    if (!committing.valid()) return;
+    committing.get();
+    done.push_back(committing_info);
+    bytes_total += committing_info.bytes;
+  }
 
   std::vector<hsize_t> image_dims(hsize_t n) const {
     return {n, hsize_t(spec.channels), hsize_t(spec.size), hsize_t(spec.size)};
@@ -137,16 +153,16 @@ struct ShardWriter::Impl {
     h5::set_attr(id, cf::kAttrSourceEnd, end, fn);
     h5::set_attr(id, cf::kAttrChecksum, int64_t{crc}, fn);
     file.close();
-    commit_file(tmp, target);
     ShardInfo info;
     info.name = target.filename().string();
     info.count = count;
     info.checksum = crc;
-    info.bytes = static_cast<int64_t>(fs::file_size(target));
+    info.bytes = static_cast<int64_t>(fs::file_size(tmp));
     info.source_begin = begin;
     info.source_end = end;
-    done.push_back(info);
-    bytes_total += info.bytes;
+    wait_commit();
+    committing_info = info;
+    committing = std::async(std::launch::async, [from = tmp, to = target] { commit_file(from, to); });
     open = false;
     ++next_shard;
     begin = end;
@@ -180,6 +196,8 @@ ShardWriter::ShardWriter(fs::path dir, ShardSpec spec, int64_t first_shard, int6
 }
 
 ShardWriter::~ShardWriter() {
+  // A commit in flight finishes first (the future's destructor waits): its shard is complete, and a later
+  // --resume keeps it.
   if (impl_ && impl_->open) {
     impl_->images.reset();
     impl_->file = h5::File();  // closes without flushing checks: the file is being discarded
@@ -221,6 +239,7 @@ const std::vector<ShardInfo>& ShardWriter::finish() {
   // need a home: an image-less shard holds them (only possible when every remaining input was rejected).
   if (!m.open && m.rejects.size() > m.rejects_begin) m.open_shard(m.begin);
   if (m.open) m.close_shard(m.source_end);
+  m.wait_commit();
   return m.done;
 }
 

@@ -66,10 +66,11 @@ class ShardWriter {
               uint8_t partition, int64_t label, int64_t image_crc = -1);
   // One rejected input in source order.
   void reject(int64_t source, std::string_view filename, std::string_view reason);
-  // Closes the last shard (ending at source_end). Returns the shards this writer completed.
+  // Closes the last shard (ending at source_end) and waits for its commit (a shard is committed, fsync'd and
+  // renamed, in the background while the next one fills). Returns the shards this writer completed.
   const std::vector<ShardInfo>& finish();
 
-  const std::vector<ShardInfo>& completed() const;
+  const std::vector<ShardInfo>& completed() const;    // committed so far
   const std::vector<RejectRecord>& rejected() const;  // every reject seen, in order
   int64_t images() const;                             // appended so far
   int64_t bytes_written() const;                      // of completed shards
