@@ -6,11 +6,11 @@
 #include "pipeline/cache.hpp"
 #include "pipeline/cache_h5.hpp"
 #include "pipeline/celeba_meta.hpp"
+#include "pipeline/crc32.hpp"
 #include "pipeline/manifest.hpp"
 #include "pipeline/shard_writer.hpp"
 
 #include <sys/statvfs.h>
-#include <zlib.h>
 
 #include <oneapi/tbb/concurrent_queue.h>
 #include <oneapi/tbb/enumerable_thread_specific.h>
@@ -202,7 +202,7 @@ struct Work {
   SourceItem item;
   std::vector<uint8_t> out;    // stored image bytes [C,S,S]
   std::vector<float> scratch;  // float16 store: normalized floats before conversion
-  uint32_t crc = 0;            // zlib CRC-32 of out, computed in the parallel stage
+  uint32_t crc = 0;            // CRC-32 of out (zlib's), computed in the parallel stage
   bool rejected = false;
   std::string reason;
 };
@@ -339,7 +339,7 @@ PackSummary pack(const PackOptions& o) {
         }
       }
       // The checksum runs here, in parallel, rather than in the serial writer that would otherwise carry it.
-      w->crc = static_cast<uint32_t>(crc32(0L, w->out.data(), static_cast<uInt>(out_bytes)));
+      w->crc = crc32_update(0, {w->out.data(), out_bytes});
     } catch (const RejectedInput& e) {
       w->rejected = true;
       w->reason = reject_reason(w->item, e.what());

@@ -3,6 +3,7 @@
 
 #include "pipeline/atomic_file.hpp"
 #include "pipeline/cache_h5.hpp"
+#include "pipeline/crc32.hpp"
 
 #include <zlib.h>
 
@@ -215,7 +216,7 @@ void ShardWriter::append(int64_t source, std::string_view filename, const void* 
   const size_t ib = m.spec.image_bytes();
   std::memcpy(m.block.data() + m.block_rows * ib, image, ib);
   // The shard's CRC continues over this image; crc32_combine joins a CRC computed elsewhere in O(log n).
-  if (image_crc < 0) m.crc = static_cast<uint32_t>(crc32(m.crc, static_cast<const Bytef*>(image), static_cast<uInt>(ib)));
+  if (image_crc < 0) m.crc = crc32_update(m.crc, {static_cast<const uint8_t*>(image), ib});
   else m.crc = static_cast<uint32_t>(crc32_combine(m.crc, static_cast<uLong>(image_crc), static_cast<z_off_t>(ib)));
   ++m.block_rows;
   ++m.count;
