@@ -8,6 +8,8 @@
 //   BM_PackTool            the celeba-pack executable, for its peak RSS (BENCH_RSS_N images, default BENCH_PACK_N);
 //   BM_Loader              Loader::next() batches of 128 from the packed cache (in the page cache);
 //   BM_CacheRead           Cache::read of random batches of 128 on the calling thread.
+// BM_DecodeOnlyAllCores and BM_Pack also report cpu_us_per_image, the process CPU time per image: the steadier
+// figure while something else runs on the machine.
 // bench/peers/torchvision_pipeline.py times torchvision's ImageFolder + DataLoader on the same files.
 // Data goes to $BENCH_WORK (default /tmp/dcgan-bench). Targets (issue #3): pack >= 15,000 images/s and >= 70% of
 // decode-only, --exact >= 10,000 images/s, peak RSS <= 300 MB at 200,000 images, loader >= 50,000 images/s.
@@ -83,6 +85,14 @@ fs::path celeba_like(int64_t n) {
 
 int64_t pack_n() { return env_int("BENCH_PACK_N", 20000); }
 
+// CPU seconds (user + system, every thread) this process has used: per image, a cost that a compile running on
+// the other core changes far less than it changes wall-clock rates.
+double process_cpu_seconds() {
+  struct rusage ru {};
+  getrusage(RUSAGE_SELF, &ru);
+  return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + 1e-6 * double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+
 // The 2,000 distinct files, in memory.
 const std::vector<std::vector<uint8_t>>& unique_files() {
   static const std::vector<std::vector<uint8_t>> v = [] {
@@ -99,12 +109,14 @@ const std::vector<std::vector<uint8_t>>& unique_files() {
   return v;
 }
 
-// Decodes `count` images (cycling over the distinct files) on every core; returns images/s.
-double decode_rate_all_cores(int den, int64_t count) {
+// Decodes `count` images (cycling over the distinct files) on every core; returns images/s, and the CPU
+// microseconds per image in *cpu_us when given.
+double decode_rate_all_cores(int den, int64_t count, double* cpu_us = nullptr) {
   const auto& files = unique_files();
   tbb::enumerable_thread_specific<pipeline::JpegDecoder> decoders;
   tbb::enumerable_thread_specific<std::vector<uint8_t>> buffers;
   const pipeline::JpegScale scale{1, den};
+  const double c0 = process_cpu_seconds();
   const auto t0 = std::chrono::steady_clock::now();
   tbb::parallel_for(int64_t{0}, count, [&](int64_t i) {
     const auto& f = files[size_t(i) % files.size()];
@@ -115,7 +127,9 @@ double decode_rate_all_cores(int den, int64_t count) {
     buf.resize(size_t(w) * size_t(ht) * 3);
     dec.decode(f, h, scale, pipeline::JpegPixels::rgb, buf.data(), w * 3);
   });
-  return double(count) / std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (cpu_us) *cpu_us = (process_cpu_seconds() - c0) * 1e6 / double(count);
+  return double(count) / seconds;
 }
 
 // Decode-only rate at a scale, measured once per process (the denominator of vs_decode_only).
@@ -129,10 +143,11 @@ void BM_DecodeOnlyAllCores(benchmark::State& st) {
   const int den = static_cast<int>(st.range(0));
   const int64_t n = pack_n();
   unique_files();  // made and read before the clock starts
-  double rate = 0;
-  for (auto _ : st) rate = decode_rate_all_cores(den, n);
+  double rate = 0, cpu_us = 0;
+  for (auto _ : st) rate = decode_rate_all_cores(den, n, &cpu_us);
   st.SetItemsProcessed(st.iterations() * n);
   st.counters["images_per_s"] = rate;
+  st.counters["cpu_us_per_image"] = cpu_us;
 }
 BENCHMARK(BM_DecodeOnlyAllCores)->Arg(1)->Arg(2)->ArgName("scale_den")->Unit(benchmark::kMillisecond)->UseRealTime();
 
@@ -154,11 +169,13 @@ void BM_Pack(benchmark::State& st) {
   // The scale the fast path decodes CelebA at (as Pillow's draft() would), else full size.
   const int den = exact ? 1 : pipeline::choose_jpeg_scale(178, 218, 64, 64).den;
   const double decode = decode_rate(den);
-  double seconds = 0;
+  double seconds = 0, cpu = 0;
   for (auto _ : st) {
+    const double c0 = process_cpu_seconds();
     const auto t0 = std::chrono::steady_clock::now();
     const auto s = pipeline::pack(o);
     seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    cpu += process_cpu_seconds() - c0;
     benchmark::DoNotOptimize(s.packed);
   }
   const double rate = double(st.iterations() * pack_n()) / seconds;
@@ -166,6 +183,7 @@ void BM_Pack(benchmark::State& st) {
   st.counters["images_per_s"] = rate;
   st.counters["decode_only_per_s"] = decode;
   st.counters["vs_decode_only"] = rate / decode;
+  st.counters["cpu_us_per_image"] = cpu * 1e6 / double(st.iterations() * pack_n());
 }
 BENCHMARK(BM_Pack)->Arg(0)->Arg(1)->ArgName("exact")->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(2);
 
