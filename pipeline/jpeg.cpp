@@ -115,9 +115,10 @@ bool decode_rows(State& s, JpegScale scale, J_COLOR_SPACE space, int begin, int 
     return true;
   }
   *ends = jpeg_input_complete(ci) || ci->unread_marker == JPEG_EOI;
+  // Searched from the end, where a whole file keeps it: found at once rather than after the abandoned data.
   const jpeg_source_mgr* src = ci->src;
-  for (size_t i = 0; !*ends && i + 1 < src->bytes_in_buffer; ++i)
-    *ends = src->next_input_byte[i] == 0xFF && src->next_input_byte[i + 1] == JPEG_EOI;
+  for (size_t i = src->bytes_in_buffer; !*ends && i >= 2; --i)
+    *ends = src->next_input_byte[i - 2] == 0xFF && src->next_input_byte[i - 1] == JPEG_EOI;
   jpeg_abort_decompress(ci);
   return true;
 }
