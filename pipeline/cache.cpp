@@ -5,6 +5,8 @@
 // lock). Compressed (chunked) shards are read through H5Dread, which Debian's thread-safe HDF5 serializes.
 #include "pipeline/cache.hpp"
 
+#include "pipeline/crc32.hpp"
+
 #include "pipeline/cache_h5.hpp"
 #include "pipeline/manifest.hpp"
 
@@ -304,14 +306,14 @@ void Cache::verify_checksums() const {
   constexpr int64_t kRows = 256;
   for (size_t k = 0; k < c.shards.size(); ++k) {
     const Shard& s = c.shards[k];
-    uLong crc = crc32(0L, Z_NULL, 0);
+    uint32_t crc = 0;
     for (int64_t r = 0; r < s.count; r += kRows) {
       const int64_t n = std::min(kRows, s.count - r);
       buf.resize(size_t(n) * c.row_bytes);
       c.read_rows_raw(s, r, n, buf.data());
-      crc = crc32(crc, buf.data(), static_cast<uInt>(buf.size()));
+      crc = crc32_update(crc, buf);
     }
-    if (static_cast<uint32_t>(crc) != c.m.shards[k].checksum)
+    if (crc != c.m.shards[k].checksum)
       damaged(c.dir, s.name, "has pixels whose CRC-32 differs from dataset.h5 (corrupted on disk?)");
   }
 }

@@ -41,7 +41,7 @@ struct ImageHeader {
 // Throws RejectedInput when the bytes are not a JPEG/PNG or the header is unreadable.
 ImageHeader probe_header(std::span<const uint8_t> bytes);
 
-class Transform {  // one per worker thread: owns a tjhandle and scratch buffers; not thread-safe
+class Transform {  // one per worker thread: owns a JPEG decoder and scratch buffers; not thread-safe
  public:
   explicit Transform(const TransformOptions&);  // validates: std::invalid_argument naming --size / --channels / --max-pixels
   ~Transform();
