@@ -213,7 +213,7 @@ TrainResult train(const TrainOptions& opts, std::ostream& out) {
   PhaseClock clock;
   const int64_t first_iter = iter;
   out << "training " << total << " iterations (" << per_epoch << " per epoch, batch " << B << ", " << opts.precision
-      << " on " << opts.engine << ") into " << run.string() << '\n';
+      << " on " << opts.engine << ") into " << run.string() << std::endl;
   while (iter < total) {
     const auto t_iter = Clock::now();
     const auto pos = loader.position();
@@ -278,6 +278,8 @@ TrainResult train(const TrainOptions& opts, std::ostream& out) {
             << fmt4(r.loss_d) << "\tLoss_G: " << fmt4(r.loss_g) << "\tD(x): " << fmt4(r.d_x) << "\tD(G(z)): "
             << fmt4(r.d_g_z1) << " / " << fmt4(r.d_g_z2) << '\n';
       }
+      if (!raised.empty() || (opts.log_every > 0 && pos.batch % opts.log_every == 0))
+        out.flush();  // a log redirected to a file is followed live (tail -f), not at exit
     });
     ++iter;
     progress.set_note("Loss_D " + fmt4(r.loss_d) + "  Loss_G " + fmt4(r.loss_g));
