@@ -44,10 +44,7 @@ std::unique_ptr<nn::Dcgan> load_model(nn::Context& ctx, const fs::path& file, in
   nn::DcganConfig cfg = config_from_state(g, d, file.string());
   cfg.batch = batch;
   auto model = std::make_unique<nn::Dcgan>(ctx, cfg, nn::AdamConfig{});
-  check_shapes(g, capture_network(*model, Net::generator), "generator", file.string());
-  check_shapes(d, capture_network(*model, Net::discriminator), "discriminator", file.string());
-  restore_network(*model, Net::generator, g);
-  restore_network(*model, Net::discriminator, d);
+  restore_checked(*model, g, d, file.string());
   return model;
 }
 

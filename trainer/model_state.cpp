@@ -80,6 +80,13 @@ void restore_network(nn::Dcgan& model, Net net, const NetworkState& state) {
   }
 }
 
+void restore_checked(nn::Dcgan& model, const NetworkState& g, const NetworkState& d, const std::string& file) {
+  check_shapes(g, capture_network(model, Net::generator), "generator", file);
+  check_shapes(d, capture_network(model, Net::discriminator), "discriminator", file);
+  restore_network(model, Net::generator, g);
+  restore_network(model, Net::discriminator, d);
+}
+
 AdamState capture_adam(nn::Dcgan& model, Net net) {
   nn::Context& ctx = model.context();
   nn::Adam& adam = *parts(model, net).adam;

@@ -15,6 +15,10 @@ NetworkState capture_network(nn::Dcgan& model, Net net);
 // Writes a state_dict back into the model. Tensors are matched by name; call check_shapes first.
 void restore_network(nn::Dcgan& model, Net net, const NetworkState& state);
 
+// Both networks' state_dicts, checked against the model's names and shapes (throwing with `file` and the first
+// tensor that differs) and then restored. Used for --init-from, for sampling from a checkpoint, and by resume.
+void restore_checked(nn::Dcgan& model, const NetworkState& g, const NetworkState& d, const std::string& file);
+
 // torch.optim.Adam's state of one network (step count and both moments per parameter).
 AdamState capture_adam(nn::Dcgan& model, Net net);
 void restore_adam(nn::Dcgan& model, Net net, const AdamState& state);

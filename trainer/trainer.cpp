@@ -147,10 +147,7 @@ TrainResult train(const TrainOptions& opts, std::ostream& out) {
     if (!opts.init_from.empty()) {
       NetworkState g, d;
       load_weights(opts.init_from, g, d);
-      check_shapes(g, capture_network(model, Net::generator), "generator", opts.init_from);
-      check_shapes(d, capture_network(model, Net::discriminator), "discriminator", opts.init_from);
-      restore_network(model, Net::generator, g);
-      restore_network(model, Net::discriminator, d);
+      restore_checked(model, g, d, opts.init_from);
     }
     fill_normal(rng, fixed_noise.data(), fixed_noise.size());
     fs::create_directories(run / rl::kSamplesDir);
