@@ -100,8 +100,17 @@ std::vector<HealthWarning> HealthMonitor::observe_norms(int64_t iter,
     t.window.push_back(value);
     if (static_cast<int>(t.window.size()) > opt_.median_window) t.window.pop_front();
   }
+  if (!first.empty() && last_explode_warning_ >= 0 && iter - last_explode_warning_ < opt_.explode_quiet_iters) {
+    explosions_held_ += 1 + static_cast<int>(others.size());  // same burst: reported with the next warning
+    first.clear();
+  }
   if (!first.empty()) {
     std::string msg = "exploding gradients at iteration " + std::to_string(iter) + ": " + first;
+    if (explosions_held_ > 0)
+      msg += " (after " + std::to_string(explosions_held_) + " more explosions in the " +
+             std::to_string(opt_.explode_quiet_iters) + " iterations after the previous warning)";
+    last_explode_warning_ = iter;
+    explosions_held_ = 0;
     if (!others.empty()) {
       msg += "; also ";
       for (size_t i = 0; i < others.size() && i < 4; ++i) msg += (i ? ", " : "") + others[i];

@@ -31,6 +31,9 @@ struct HealthOptions {
   double explode_factor = 100;        // exploding gradients: a norm above this x its running median
   int median_window = 50;             // the running median covers the last N observations of each norm
   int median_min_samples = 5;         // no explosion check on a norm with fewer past observations
+  int explode_quiet_iters = 50;       // after an exploding-gradients warning, further explosions within this many
+                                      // iterations are one burst: counted into the next warning, not each printed
+                                      // (a GAN recovering from a discriminator win jumps back in several layers)
 };
 
 struct HealthWarning {
@@ -66,6 +69,8 @@ class HealthMonitor {
   bool d_wins_active_ = false;
   bool collapse_active_ = false;
   std::map<std::string, NormTrack> norms_;
+  int64_t last_explode_warning_ = -1;  // iteration of the last exploding-gradients warning
+  int explosions_held_ = 0;            // explosion starts inside the quiet period since then
   std::set<std::string> non_finite_active_;  // names whose value is non-finite in the current episode
 };
 

@@ -96,6 +96,7 @@ TEST(Health, ExplodingGradientAgainstRunningMedianPerNorm) {
   HealthOptions o;
   o.median_window = 20;
   o.median_min_samples = 5;
+  o.explode_quiet_iters = 0;  // every episode on its own (the burst grouping is tested below)
   HealthMonitor m(o);
   int64_t it = 0;
   // Too few samples: even a huge first jump does not fire.
@@ -177,3 +178,22 @@ TEST(Health, RejectsBadOptions) {
 }
 
 }  // namespace
+
+// Explosions soon after a warning are one burst: no new line until the quiet period ends, then one line that
+// counts what it held back.
+TEST(Health, ExplosionsWithinTheQuietPeriodAreOneBurst) {
+  HealthOptions o;
+  o.median_window = 20;
+  o.median_min_samples = 5;
+  o.explode_quiet_iters = 10;
+  HealthMonitor m(o);
+  int64_t it = 0;
+  for (int i = 0; i < 10; ++i) m.observe_norms(it++, {{"g", 1.0}, {"d", 1.0}});
+  ASSERT_EQ(m.observe_norms(it++, {{"g", 500.0}, {"d", 1.0}}).size(), 1u);     // iteration 10: warns
+  EXPECT_TRUE(m.observe_norms(it++, {{"g", 1.0}, {"d", 600.0}}).empty());      // 11: held (d)
+  EXPECT_TRUE(m.observe_norms(it++, {{"g", 700.0}, {"d", 1.0}}).empty());      // 12: held (g relapses)
+  for (; it < 21; ++it) EXPECT_TRUE(m.observe_norms(it, {{"g", 1.0}, {"d", 1.0}}).empty());
+  const auto w = m.observe_norms(it++, {{"g", 1.0}, {"d", 800.0}});             // 21: the quiet period is over
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_NE(w[0].message.find("after 2 more explosions"), std::string::npos) << w[0].message;
+}
