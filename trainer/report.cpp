@@ -2,6 +2,8 @@
 // (PNG data URIs), options and machine. Bounded in size: curves are decimated, grids subsampled, lists capped.
 #include "trainer/report.hpp"
 
+#include "trainer/run_layout.hpp"
+
 #include "pipeline/atomic_file.hpp"
 #include "trainer/run_files.hpp"
 #include "trainer/svg_chart.hpp"
@@ -111,10 +113,10 @@ struct Run {
 Run load_run(const fs::path& dir) {
   Run r;
   r.dir = dir;
-  r.m = read_metrics_csv(dir / "metrics.csv");
-  r.warnings = read_warnings_csv(dir / "warnings.csv");
-  r.options = read_config_file(dir / "options.cfg");
-  r.info = read_key_value_text(dir / "info.txt");
+  r.m = read_metrics_csv(dir / run_layout::kMetrics);
+  r.warnings = read_warnings_csv(dir / run_layout::kWarnings);
+  r.options = read_config_file(dir / run_layout::kOptions);
+  r.info = read_key_value_text(dir / run_layout::kInfo);
   r.grids = list_sample_grids(dir);
   if (const auto* it = r.m.get("iter")) r.x = *it;
   else
@@ -319,7 +321,7 @@ ReportSummary write_report(const fs::path& run_dir, const ReportOptions& opt) {
   if (opt.max_grids < 1 || opt.max_points < 8 || opt.max_warnings_listed < 0 || opt.max_markers < 0)
     throw std::invalid_argument("report: max_grids >= 1, max_points >= 8 and non-negative list limits are needed");
   const Run run = load_run(run_dir);
-  const fs::path out = opt.out.empty() ? run_dir / "report.html" : opt.out;
+  const fs::path out = opt.out.empty() ? run_dir / run_layout::kReport : opt.out;
   const size_t rows = run.m.rows();
   std::string name = fs::absolute(run_dir).lexically_normal().filename().string();
   if (name.empty()) name = fs::absolute(run_dir).lexically_normal().parent_path().filename().string();
@@ -546,7 +548,7 @@ ReportSummary write_report(const fs::path& run_dir, const ReportOptions& opt) {
                label + "\"><figcaption>" + std::to_string(run.grids[i].iter) + "</figcaption></figure>";
       ++sum.grids_embedded;
     }
-    const std::string real = read_png(run_dir / "real_samples.png");
+    const std::string real = read_png(run_dir / run_layout::kRealSamples);
     if (n == 0) {
       h << "<p class=\"note\">No sample grids yet (samples/iter_NNNNNNN.png appear every --sample-every iterations).</p>";
     } else {

@@ -2,6 +2,7 @@
 #include "trainer/run_files.hpp"
 
 #include "trainer/options.hpp"
+#include "trainer/run_layout.hpp"
 
 #include "trainer/csv_log.hpp"
 
@@ -193,20 +194,13 @@ std::vector<std::pair<std::string, std::string>> read_key_value_text(const fs::p
 
 std::vector<SampleGrid> list_sample_grids(const fs::path& run_dir) {
   std::vector<SampleGrid> out;
-  const fs::path dir = run_dir / "samples";
+  const fs::path dir = run_dir / run_layout::kSamplesDir;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return out;
   for (const auto& e : fs::directory_iterator(dir, ec)) {
-    const std::string name = e.path().filename().string();
-    constexpr std::string_view pre = "iter_", suf = ".png";
-    if (name.size() <= pre.size() + suf.size() || name.compare(0, pre.size(), pre) != 0 ||
-        name.compare(name.size() - suf.size(), suf.size(), suf) != 0)
-      continue;
-    const std::string digits = name.substr(pre.size(), name.size() - pre.size() - suf.size());
-    if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }) || digits.size() > 18)
-      continue;
-    if (!e.is_regular_file(ec)) continue;
-    out.push_back({std::stoll(digits), e.path()});
+    const auto iter = run_layout::sample_iteration(e.path().filename().string());
+    if (!iter || !e.is_regular_file(ec)) continue;
+    out.push_back({*iter, e.path()});
   }
   std::sort(out.begin(), out.end(), [](const SampleGrid& a, const SampleGrid& b) { return a.iter < b.iter; });
   return out;

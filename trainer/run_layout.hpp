@@ -32,19 +32,31 @@ inline std::filesystem::path checkpoint_path(const std::filesystem::path& run, i
   return run / kCheckpointsDir / buf;
 }
 
-// The iteration of a checkpoint file name ("ckpt_0000500.h5" -> 500); nullopt for any other name (temporaries,
-// files set aside as damaged).
-inline std::optional<int64_t> checkpoint_iteration(const std::string& filename) {
-  constexpr std::string_view pre = "ckpt_", suf = ".h5";
-  if (filename.size() != pre.size() + 7 + suf.size() || filename.compare(0, pre.size(), pre) != 0 ||
-      filename.compare(filename.size() - suf.size(), suf.size(), suf) != 0)
+// The number in `prefix<digits>suffix` (between min_digits and max_digits decimal digits), or nullopt for any
+// other name: temporaries, files set aside as damaged, strangers.
+inline std::optional<int64_t> number_in_name(std::string_view name, std::string_view prefix, std::string_view suffix,
+                                             size_t min_digits, size_t max_digits) {
+  if (name.size() < prefix.size() + suffix.size() + min_digits || name.substr(0, prefix.size()) != prefix ||
+      name.substr(name.size() - suffix.size()) != suffix)
     return std::nullopt;
+  const std::string_view digits = name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());
+  if (digits.size() > max_digits) return std::nullopt;
   int64_t v = 0;
-  for (size_t i = pre.size(); i < pre.size() + 7; ++i) {
-    if (filename[i] < '0' || filename[i] > '9') return std::nullopt;
-    v = v * 10 + (filename[i] - '0');
+  for (char c : digits) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + (c - '0');
   }
   return v;
+}
+
+// The iteration of a checkpoint file name ("ckpt_0000500.h5" -> 500).
+inline std::optional<int64_t> checkpoint_iteration(std::string_view filename) {
+  return number_in_name(filename, "ckpt_", ".h5", 7, 7);
+}
+
+// The iteration of a sample grid's file name ("iter_0000500.png" -> 500; wider numbers are accepted).
+inline std::optional<int64_t> sample_iteration(std::string_view filename) {
+  return number_in_name(filename, "iter_", ".png", 1, 18);
 }
 
 }  // namespace trainer::run_layout

@@ -2,6 +2,8 @@
 // by celeba-pack): the run directory's files, exact resume after kill -9, option errors, sampling.
 #include "support/run.hpp"
 #include "trainer/checkpoint.hpp"
+#include "trainer/csv_log.hpp"
+#include "trainer/metrics.hpp"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -47,14 +49,10 @@ std::vector<std::string> lines(const std::string& s) {
 std::vector<std::string> metrics_without_timing(const fs::path& run_dir) {
   auto rows = lines(slurp(run_dir / "metrics.csv"));
   for (auto& r : rows) {
-    std::vector<std::string> cells;
-    std::stringstream in(r);
-    std::string c;
-    while (std::getline(in, c, ',')) cells.push_back(c);
-    if (r.back() == ',') cells.push_back("");
+    const auto cells = trainer::csv_split(r);
     std::string kept;
     for (size_t i = 0; i < cells.size(); ++i)
-      if (i != 14 && i != 15) kept += cells[i] + ",";
+      if (i != trainer::kColImagesPerS && i != trainer::kColWall) kept += cells[i] + ",";
     r = kept;
   }
   return rows;
