@@ -1,0 +1,9 @@
+// The page's fixed CSS and JavaScript, inlined into every report so that the file needs no network.
+#pragma once
+
+namespace trainer::report {
+
+extern const char* const kCss;  // layout, cards, charts, tables, the sample viewer
+extern const char* const kJs;   // the sample timeline's slider and thumbnails
+
+}  // namespace trainer::report

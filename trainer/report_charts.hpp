@@ -1,0 +1,64 @@
+// The report's charts: which metrics.csv columns each one draws, with what colors, smoothing, axes and caption.
+#pragma once
+#include "trainer/report.hpp"
+#include "trainer/report_run.hpp"
+#include "trainer/svg_chart.hpp"
+
+#include <string>
+#include <vector>
+
+namespace trainer::report {
+
+// The color of a warning kind, the same in chart markers, chips and the warnings table.
+const char* warn_color(const std::string& kind);
+
+// TensorBoard-like smoothing weight for n points: an averaging window of about 1% of the run.
+double smoothing_weight(size_t n);
+
+// A chart and the caption under it (HTML).
+struct Figure {
+  ChartSpec chart;
+  std::string caption;
+};
+
+enum class Network { generator, discriminator };
+
+// Every chart of the page. All share the x axis (iterations), the warning markers and the epoch guides, and the
+// captions say what those lines are.
+class Charts {
+ public:
+  Charts(const Run& run, const ReportOptions& opt);
+
+  Figure loss_d() const;  // raw and smoothed, as the seed article draws them
+  Figure loss_g() const;
+  Figure d_outputs() const;  // D(x), D(G(z)) before and after D's step
+  Figure throughput() const;
+  Figure gradient_norms(Network net) const;  // per layer and the whole network
+  Figure weight_norms(Network net) const;
+  Figure swd() const;     // per pyramid level and averaged
+  Figure msssim() const;  // generated and real pairs
+
+ private:
+  ChartSpec chart(const std::string& id, const std::string& title, const std::string& y_label) const;
+  ChartSpec robust_single(const std::string& id, const std::string& title, const std::string& y_label,
+                          const std::string& column, const std::string& name, const std::string& color) const;
+  bool add_raw_and_smoothed(ChartSpec& spec, const std::string& column, const std::string& name,
+                            const std::string& color) const;
+  void add_smoothed(ChartSpec& spec, const std::vector<double>& column, const std::string& name,
+                    const std::string& color, double width) const;
+  ChartSeries dotted(const std::vector<double>& column, const std::string& name, const std::string& color,
+                     double width) const;
+  ChartSpec per_layer(const std::string& id, const std::string& title, const std::string& prefix,
+                      const std::string& total_column, const std::string& total_name) const;
+  std::string losses_caption() const;
+  int smooth_max_points() const;
+
+  const Run& run_;
+  const ReportOptions& opt_;
+  std::vector<ChartMarker> markers_;  // the earliest warnings, at most opt.max_markers
+  bool epoch_guides_;                 // few enough epochs to draw a line at each start
+  std::string markers_note_;          // caption sentence naming the marker colors; empty without warnings
+  std::string epochs_note_;           // caption sentence about the epoch guides; empty without them
+};
+
+}  // namespace trainer::report

@@ -1,0 +1,35 @@
+// The run directory as the report reads it: metrics, warnings, sample grids, options and machine, loaded once.
+#pragma once
+#include "trainer/health.hpp"
+#include "trainer/run_files.hpp"
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace trainer::report {
+
+struct Run {
+  std::filesystem::path dir;
+  MetricsTable metrics;                                           // metrics.csv
+  std::vector<HealthWarning> warnings;                            // warnings.csv
+  std::vector<std::pair<std::string, std::string>> options;       // options.cfg
+  std::vector<std::pair<std::string, std::string>> machine_info;  // info.txt
+  std::vector<SampleGrid> grids;                                  // samples/, by iteration
+  std::vector<double> iters;         // iteration of each metrics row (the row index when there is no iter column)
+  std::vector<double> epoch_starts;  // iterations where a new epoch begins
+};
+
+// Reads RUN_DIR: metrics.csv is required (std::runtime_error naming it otherwise), the other files are optional.
+Run load_run(const std::filesystem::path& dir);
+
+// The finite (iteration, value) points of a metrics column, for charts and summaries.
+void finite_points(const Run& run, const std::vector<double>& column, std::vector<double>& x,
+                   std::vector<double>& y);
+
+// How many warnings of each kind the run raised.
+std::map<std::string, int> warnings_by_kind(const Run& run);
+
+}  // namespace trainer::report
