@@ -11,8 +11,8 @@
 //   report/<rows>            write_report on a synthetic run with 70 columns and 16 grids
 // The NumPy peer of swd/<n> (ProGAN's algorithm with float32 BLAS products and np.sort) is
 // bench/peers/swd_numpy.py. Time only on an idle machine: a concurrent process distorts these by up to 10x.
-#include "trainer/eval_msssim.hpp"
-#include "trainer/eval_swd.hpp"
+#include "trainer/msssim.hpp"
+#include "trainer/swd.hpp"
 #include "trainer/health.hpp"
 #include "trainer/image_grid.hpp"
 #include "trainer/report.hpp"

@@ -29,7 +29,7 @@ const fs::path& cache() {
   return dir;
 }
 
-void BM_Train(benchmark::State& state, const char* precision) {
+void BM_Train(benchmark::State& state, nn::Precision precision) {
   const int batch = static_cast<int>(state.range(0));
   const int iters = static_cast<int>(state.range(1));
   double images = 0;
@@ -71,7 +71,7 @@ void BM_Train(benchmark::State& state, const char* precision) {
 
 }  // namespace
 
-BENCHMARK_CAPTURE(BM_Train, f32, "f32")->Args({64, 40})->Args({128, 30})->UseManualTime()->Iterations(1)->Unit(benchmark::kSecond);
-BENCHMARK_CAPTURE(BM_Train, bf16, "bf16")->Args({64, 40})->Args({128, 30})->UseManualTime()->Iterations(1)->Unit(benchmark::kSecond);
+BENCHMARK_CAPTURE(BM_Train, f32, nn::Precision::f32)->Args({64, 40})->Args({128, 30})->UseManualTime()->Iterations(1)->Unit(benchmark::kSecond);
+BENCHMARK_CAPTURE(BM_Train, bf16, nn::Precision::bf16)->Args({64, 40})->Args({128, 30})->UseManualTime()->Iterations(1)->Unit(benchmark::kSecond);
 
 BENCHMARK_MAIN();

@@ -7,20 +7,17 @@
 
 namespace nn {
 
-EngineKind parse_engine(std::string_view s) {
-  if (s == "cpu") return EngineKind::cpu;
-  if (s == "gpu") return EngineKind::gpu;
-  throw std::invalid_argument("--engine: unknown engine '" + std::string(s) + "' (expected cpu or gpu)");
+namespace {
+template <class E, size_t N>
+const char* name_of(const std::pair<E, std::string_view> (&names)[N], E v) {
+  for (const auto& [e, n] : names)
+    if (e == v) return n.data();  // the names are literals: null-terminated
+  return "?";
 }
+}  // namespace
 
-Precision parse_precision(std::string_view s) {
-  if (s == "f32") return Precision::f32;
-  if (s == "bf16") return Precision::bf16;
-  throw std::invalid_argument("--precision: unknown precision '" + std::string(s) + "' (expected f32 or bf16)");
-}
-
-const char* to_string(EngineKind k) { return k == EngineKind::cpu ? "cpu" : "gpu"; }
-const char* to_string(Precision p) { return p == Precision::f32 ? "f32" : "bf16"; }
+const char* to_string(EngineKind k) { return name_of(kEngineNames, k); }
+const char* to_string(Precision p) { return name_of(kPrecisionNames, p); }
 
 int engine_count(EngineKind kind) {
   try {

@@ -4,14 +4,18 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace nn {
 
 enum class EngineKind { cpu, gpu };
 enum class Precision { f32, bf16 };
 
-EngineKind parse_engine(std::string_view s);       // "cpu" | "gpu", else std::invalid_argument
-Precision parse_precision(std::string_view s);     // "f32" | "bf16", else std::invalid_argument
+// The names options and files use for them, in the order --help lists them.
+inline constexpr std::pair<EngineKind, std::string_view> kEngineNames[] = {{EngineKind::cpu, "cpu"},
+                                                                          {EngineKind::gpu, "gpu"}};
+inline constexpr std::pair<Precision, std::string_view> kPrecisionNames[] = {{Precision::f32, "f32"},
+                                                                            {Precision::bf16, "bf16"}};
 const char* to_string(EngineKind k);
 const char* to_string(Precision p);
 

@@ -26,8 +26,9 @@ void validate(const DcganConfig& c) {
   positive(c.ndf, "ndf");
   if (c.nc != 1 && c.nc != 3)
     throw std::invalid_argument("nc: the model takes 1 (gray) or 3 (RGB) channels, got " + std::to_string(c.nc));
-  if (c.image_size != 64)
-    throw std::invalid_argument("image size: the DCGAN of the tutorial is built for 64x64 images, got " +
+  if (c.image_size != kImageSize)
+    throw std::invalid_argument("image size: the DCGAN of the tutorial is built for " + std::to_string(kImageSize) + "x" +
+                                std::to_string(kImageSize) + " images, got " +
                                 std::to_string(c.image_size));
   if (c.batch < 2)
     throw std::invalid_argument("--batch: BatchNorm in training mode needs at least 2 images per batch, got " +
@@ -48,9 +49,9 @@ struct Dcgan::Impl {
   PrecisionPlan plan;
   NetworkTensors g_tensors, d_tensors;
   std::unique_ptr<Generator> g;
-  dnnl::memory d_input;       // [B,nc,64,64] what D reads: G's output itself when the descriptors agree
+  dnnl::memory d_input;       // [B,nc,S,S] what D reads: G's output itself when the descriptors agree
   Reorder fake_to_d;          // G's output -> d_input (inactive when the same memory)
-  dnnl::memory real_staging;  // [B,nc,64,64] f32 plain: the host's real batch (d_input itself when f32 plain)
+  dnnl::memory real_staging;  // [B,nc,S,S] f32 plain: the host's real batch (d_input itself when f32 plain)
   Reorder real_to_d;          // real_staging -> d_input
   std::unique_ptr<Discriminator> d;
   Relayout fake_host;  // G's output -> f32 plain, for copy_fake
@@ -82,7 +83,7 @@ Dcgan::Dcgan(Context& ctx, const DcganConfig& cfg, const AdamConfig& adam, const
     const auto in_desc = Discriminator::input_desc(cfg, B, m.plan);
     m.d_input = m.g->out().get_desc() == in_desc ? m.g->out() : make_memory(ctx, in_desc);
     m.fake_to_d = Reorder(ctx, m.g->out(), m.d_input);
-    const auto host_image = plain_desc({B, cfg.nc, 64, 64});
+    const auto host_image = plain_desc({B, cfg.nc, cfg.image_size, cfg.image_size});
     m.real_staging = in_desc == host_image ? m.d_input : make_memory(ctx, host_image);
     m.real_to_d = Reorder(ctx, m.real_staging, m.d_input);
     m.d = std::make_unique<Discriminator>(ctx, cfg, m.d_tensors, B, m.d_input, m.g->diff_out(), m.plan);
@@ -103,7 +104,7 @@ Dcgan::Dcgan(Context& ctx, const DcganConfig& cfg, const AdamConfig& adam, const
 
 Dcgan::~Dcgan() = default;
 
-void Dcgan::init_weights(std::mt19937_64& rng) {
+void Dcgan::init_weights(prng::Engine& rng) {
   Impl& m = *impl_;
   weights_init(ctx_, generator_params(), rng);
   weights_init(ctx_, discriminator_params(), rng);
@@ -117,7 +118,7 @@ void Dcgan::init_weights(std::mt19937_64& rng) {
 
 StepResult Dcgan::train_step(const float* real, const float* noise) {
   Impl& m = *impl_;
-  const size_t image_bytes = static_cast<size_t>(cfg_.batch) * cfg_.nc * 64 * 64 * sizeof(float);
+  const size_t image_bytes = static_cast<size_t>(cfg_.batch) * image_elems() * sizeof(float);
   // The master weights may have changed since the last step (optimizer, init, checkpoint load).
   m.g->load_weights();
   m.d->load_weights();
@@ -151,7 +152,7 @@ StepResult Dcgan::train_step(const float* real, const float* noise) {
 void Dcgan::copy_fake(float* dst) const {
   impl_->fake_host.execute(ctx_.stream);
   copy_from_memory(ctx_, dst, impl_->fake_host.mem,
-                   static_cast<size_t>(cfg_.batch) * cfg_.nc * 64 * 64 * sizeof(float));
+                   static_cast<size_t>(cfg_.batch) * image_elems() * sizeof(float));
 }
 
 Dcgan::Impl::Sampler& Dcgan::Impl::sampler(Context& ctx, const DcganConfig& cfg, int n) {
@@ -160,7 +161,7 @@ Dcgan::Impl::Sampler& Dcgan::Impl::sampler(Context& ctx, const DcganConfig& cfg,
   if (it == samplers.end()) {
     Sampler s;
     s.g = std::make_unique<Generator>(ctx, cfg, g_tensors, n, /*training=*/false, plan);
-    s.out = relayout_from(ctx, s.g->out(), plain_desc({n, cfg.nc, 64, 64}));
+    s.out = relayout_from(ctx, s.g->out(), plain_desc({n, cfg.nc, cfg.image_size, cfg.image_size}));
     it = samplers.emplace(n, std::move(s)).first;
   }
   return it->second;
@@ -174,7 +175,7 @@ void Dcgan::sample(const float* noise, int n, float* out) {
   copy_to_memory(ctx_, s.g->noise(), noise, static_cast<size_t>(n) * cfg_.nz * sizeof(float));
   s.g->forward();
   s.out.execute(ctx_.stream);
-  copy_from_memory(ctx_, out, s.out.mem, static_cast<size_t>(n) * cfg_.nc * 64 * 64 * sizeof(float));
+  copy_from_memory(ctx_, out, s.out.mem, static_cast<size_t>(n) * image_elems() * sizeof(float));
 }
 
 std::vector<Param*> Dcgan::generator_params() { return NetworkTensors::pointers(impl_->g_tensors.params); }

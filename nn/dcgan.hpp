@@ -8,16 +8,19 @@
 #include "nn/context.hpp"
 #include "nn/param.hpp"
 #include "nn/precision_plan.hpp"
+#include "portable_random.hpp"
 
 #include <cstdint>
 #include <memory>
-#include <random>
 #include <vector>
 
 namespace nn {
 
+// The image side the tutorial's five-layer networks are built for: 4 -> 8 -> 16 -> 32 -> 64.
+inline constexpr int kImageSize = 64;
+
 struct DcganConfig {
-  int nz = 100, ngf = 64, ndf = 64, nc = 3, image_size = 64, batch = 128;
+  int nz = 100, ngf = 64, ndf = 64, nc = 3, image_size = kImageSize, batch = 128;
 };
 
 // The values of the tutorial's log line for one iteration.
@@ -35,7 +38,7 @@ class Discriminator;
 class Dcgan {
  public:
   // Throws std::invalid_argument naming the option for a configuration the model cannot build
-  // (image_size != 64, nc not 1 or 3, sizes < 1).
+  // (image_size != kImageSize, nc not 1 or 3, sizes < 1).
   // plan: which layers compute in which precision; default plan_for(ctx.precision) (nn/precision_plan.hpp).
   Dcgan(Context& ctx, const DcganConfig& cfg, const AdamConfig& adam, const PrecisionPlan* plan = nullptr);
   ~Dcgan();
@@ -45,9 +48,9 @@ class Dcgan {
   // The tutorial's weights_init: conv weights N(0, 0.02); BatchNorm weight N(1, 0.02), bias 0 (not the
   // tutorial text's N(0, 0.02) for gamma, a known bug). Resets running stats, counters and both Adams.
   // Deterministic given rng: G's tensors in state_dict order, then D's.
-  void init_weights(std::mt19937_64& rng);
+  void init_weights(prng::Engine& rng);
 
-  // One tutorial iteration. real: host [B,nc,64,64] f32 NCHW in [-1,1]; noise: host [B,nz] f32 (= [B,nz,1,1]).
+  // One tutorial iteration. real: host [B,nc,S,S] f32 NCHW in [-1,1]; noise: host [B,nz] f32 (= [B,nz,1,1]).
   // 1) D: zero grads; D(real) label 1, backward; D(G(noise).detach()) label 0, backward (grads add); Adam D.
   // 2) G: D(fake) with the updated D (BN in training mode, as PyTorch), label 1, backward through D into G
   //    (input gradients only: D's weight gradients, which PyTorch computes and throws away, are not computed);
@@ -56,10 +59,10 @@ class Dcgan {
   // After it, D's Param::grad hold the D step's gradients and G's the G step's.
   StepResult train_step(const float* real, const float* noise);
 
-  // Host [B,nc,64,64] f32: G(noise) of the last train_step (training-mode BN, before G's update).
+  // Host [B,nc,S,S] f32: G(noise) of the last train_step (training-mode BN, before G's update).
   void copy_fake(float* dst) const;
 
-  // G in eval mode (running BN stats): noise [n,nz] -> out [n,nc,64,64], any n >= 1. Builds on first use, and
+  // G in eval mode (running BN stats): noise [n,nz] -> out [n,nc,S,S], any n >= 1. Builds on first use, and
   // caches, an eval-mode generator for batch n that reads the same parameters.
   void sample(const float* noise, int n, float* out);
   // Builds the eval-mode generator for batch n now (the trainer does it at start for its grid and evaluation
@@ -75,6 +78,7 @@ class Dcgan {
   Adam& adam_g();
   Adam& adam_d();
   const DcganConfig& config() const { return cfg_; }
+  size_t image_elems() const { return static_cast<size_t>(cfg_.nc) * cfg_.image_size * cfg_.image_size; }  // C*S*S
   const PrecisionPlan& precision_plan() const;
   // The training-mode networks, for benchmarks and tests.
   Generator& generator();

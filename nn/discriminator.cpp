@@ -1,4 +1,4 @@
-// The DCGAN discriminator of the PyTorch tutorial as oneDNN layers: image [B,nc,64,64] -> logit [B,1,1,1].
+// The DCGAN discriminator of the PyTorch tutorial as oneDNN layers: image [B,nc,S,S] (S = kImageSize) -> logit [B,1,1,1].
 #include "nn/discriminator.hpp"
 
 #include "nn/dcgan.hpp"
@@ -35,7 +35,7 @@ NetworkTensors Discriminator::make_tensors(Context& ctx, const DcganConfig& cfg)
 }
 
 dnnl::memory::desc Discriminator::input_desc(const DcganConfig& cfg, int batch, const PrecisionPlan& plan) {
-  return dnnl::memory::desc({batch, cfg.nc, 64, 64}, data_type(plan.discriminator[0]), kImageLayout);
+  return dnnl::memory::desc({batch, cfg.nc, cfg.image_size, cfg.image_size}, data_type(plan.discriminator[0]), kImageLayout);
 }
 
 Discriminator::Discriminator(Context& ctx, const DcganConfig& cfg, NetworkTensors& t, int batch,

@@ -1,4 +1,4 @@
-// The DCGAN generator of the PyTorch tutorial as oneDNN layers: noise [B,nz,1,1] -> image [B,nc,64,64].
+// The DCGAN generator of the PyTorch tutorial as oneDNN layers: noise [B,nz,1,1] -> image [B,nc,S,S] (S = kImageSize).
 #include "nn/generator.hpp"
 
 #include "nn/dcgan.hpp"

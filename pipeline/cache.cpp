@@ -5,10 +5,10 @@
 // lock). Compressed (chunked) shards are read through H5Dread, which Debian's thread-safe HDF5 serializes.
 #include "pipeline/cache.hpp"
 
-#include "pipeline/crc32.hpp"
-
 #include "pipeline/cache_h5.hpp"
+#include "pipeline/crc32.hpp"
 #include "pipeline/manifest.hpp"
+#include "pipeline/option_table.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -25,22 +25,14 @@ namespace fs = std::filesystem;
 namespace cf = cache_format;
 
 Partition parse_partition(std::string_view s) {
-  if (s == "all") return Partition::all;
-  if (s == "train") return Partition::train;
-  if (s == "valid") return Partition::valid;
-  if (s == "test") return Partition::test;
-  throw std::invalid_argument("--partition '" + std::string(s) + "' is not one of all, train, valid, test");
+  try {
+    return opt::parse_choice<Partition>(kPartitionNames, s);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string("--partition: ") + e.what());
+  }
 }
 
-const char* partition_name(Partition p) {
-  switch (p) {
-    case Partition::all: return "all";
-    case Partition::train: return "train";
-    case Partition::valid: return "valid";
-    case Partition::test: return "test";
-  }
-  return "?";
-}
+const char* partition_name(Partition p) { return opt::choice_name<Partition>(kPartitionNames, p).data(); }
 
 namespace {
 

@@ -12,12 +12,15 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace pipeline {
 
 enum class Partition { all, train, valid, test };  // CelebA list_eval_partition: 0 train, 1 valid, 2 test
-// "all|train|valid|test"; anything else throws std::invalid_argument naming --partition.
+inline constexpr std::pair<Partition, std::string_view> kPartitionNames[] = {
+    {Partition::all, "all"}, {Partition::train, "train"}, {Partition::valid, "valid"}, {Partition::test, "test"}};
+// A name of kPartitionNames; anything else throws std::invalid_argument naming --partition.
 Partition parse_partition(std::string_view);
 const char* partition_name(Partition);
 

@@ -8,24 +8,30 @@
 //   rejected.txt    the rejected inputs, one "filename<TAB>reason" per line, for people.
 // Stored uint8 pixels u map to the model's input as x = (u/255 - mean)/std (torchvision ToTensor+Normalize).
 #pragma once
+#include "pipeline/option_table.hpp"
+
 #include <cstdint>
 #include <cstdio>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace pipeline {
 
 enum class Store { uint8, float16, float32 };  // element type of `images` (floats hold normalized values)
 
-// "uint8|float16|float32", else std::invalid_argument naming --store.
+inline constexpr std::pair<Store, std::string_view> kStoreNames[] = {
+    {Store::uint8, "uint8"}, {Store::float16, "float16"}, {Store::float32, "float32"}};
+// A name of kStoreNames, else std::invalid_argument naming --store.
 inline Store parse_store(std::string_view s) {
-  if (s == "uint8") return Store::uint8;
-  if (s == "float16") return Store::float16;
-  if (s == "float32") return Store::float32;
-  throw std::invalid_argument("--store '" + std::string(s) + "' is not one of uint8, float16, float32");
+  try {
+    return opt::parse_choice<Store>(kStoreNames, s);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string("--store: ") + e.what());
+  }
 }
-inline const char* store_name(Store s) { return s == Store::uint8 ? "uint8" : s == Store::float16 ? "float16" : "float32"; }
+inline const char* store_name(Store s) { return opt::choice_name<Store>(kStoreNames, s).data(); }
 inline size_t store_bytes(Store s) { return s == Store::uint8 ? 1 : s == Store::float16 ? 2 : 4; }
 
 }  // namespace pipeline

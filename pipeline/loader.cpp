@@ -1,33 +1,18 @@
 // Loader: per-epoch permutations, batches read from the Cache on one background thread (see loader.hpp).
 #include "pipeline/loader.hpp"
 
+#include "portable_random.hpp"
+
 #include <condition_variable>
 #include <cstring>
 #include <deque>
 #include <exception>
 #include <mutex>
+#include <span>
 #include <stdexcept>
 #include <thread>
 
 namespace pipeline {
-
-namespace {
-
-// SplitMix64 (Steele, Lea, Flood 2014, "Fast splittable pseudorandom number generators"): a fixed, portable
-// generator, so that epoch orders are the same with every compiler and standard library.
-struct SplitMix64 {
-  uint64_t s;
-  uint64_t next() {
-    uint64_t z = (s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  // Uniform in [0, bound): the high half of a 64x64 product (Lemire 2019); its bias is below 2^-32 here.
-  uint64_t below(uint64_t bound) { return static_cast<uint64_t>((static_cast<unsigned __int128>(next()) * bound) >> 64); }
-};
-
-}  // namespace
 
 struct Loader::Impl {
   Cache cache;
@@ -57,8 +42,10 @@ struct Loader::Impl {
 
   std::vector<int64_t> epoch_order(int64_t epoch) const {
     std::vector<int64_t> v = selected;
-    SplitMix64 rng{opt.seed ^ (0xD1B54A32D192ED03ull * static_cast<uint64_t>(epoch + 1))};
-    for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[rng.below(i)]);  // Fisher-Yates
+    // An engine per epoch, so that seek() needs no replay; the multiplier (an odd 64-bit constant from
+    // SplitMix64) spreads consecutive epochs over unrelated seeds.
+    prng::Engine rng(opt.seed ^ (0xD1B54A32D192ED03ull * static_cast<uint64_t>(epoch + 1)));
+    prng::shuffle(std::span<int64_t>(v), rng);
     return v;
   }
 

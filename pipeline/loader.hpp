@@ -2,7 +2,7 @@
 // prefetched on one background thread.
 //
 // Determinism: epoch e visits the selected positions in a permutation that depends only on (seed, e)
-// (Fisher-Yates driven by SplitMix64, specified here rather than left to std::shuffle's implementation), so a
+// (prng::shuffle, portable_random.hpp: specified there rather than left to std::shuffle's implementation), so a
 // run that seek()s to a saved Position continues exactly as an uninterrupted run would.
 // One thread only: the trainer's oneDNN kernels use OpenMP on every core, and a second reader would
 // oversubscribe them.

@@ -10,6 +10,7 @@
 #include "pipeline/celeba_meta.hpp"
 #include "pipeline/crc32.hpp"
 #include "pipeline/manifest.hpp"
+#include "pipeline/pack_options.hpp"
 #include "pipeline/pack_output.hpp"
 #include "pipeline/shard_writer.hpp"
 

@@ -1,4 +1,4 @@
-// The pack's options and output policy: --resume / --force, the pack key, free space (see pack_output.hpp).
+// The pack's output policy: --resume / --force, the pack key, free space (see pack_output.hpp).
 #include "pipeline/pack_output.hpp"
 
 #include "pipeline/cache.hpp"
@@ -14,36 +14,12 @@ namespace pipeline {
 namespace fs = std::filesystem;
 namespace cf = cache_format;
 
-int parse_compression(std::string_view s) {
-  if (s == "none") return -1;
-  if (s == "deflate") return 4;  // h5py's default gzip level
-  if (s.rfind("deflate:", 0) == 0 && s.size() == 9 && s[8] >= '0' && s[8] <= '9') return s[8] - '0';
-  throw std::invalid_argument("--compression '" + std::string(s) + "' is not none, deflate or deflate:0..9");
-}
-
-bool parse_on_error(std::string_view s) {
-  if (s == "skip") return false;
-  if (s == "fail") return true;
-  throw std::invalid_argument("--on-error '" + std::string(s) + "' is not skip or fail");
-}
-
 void pack_warn(const PackOptions& o, const std::string& msg) {
   if (o.log) std::fprintf(o.log, "celeba-pack: warning: %s\n", msg.c_str());
 }
 
 void pack_note(const PackOptions& o, const std::string& msg) {
   if (o.log && o.progress != Progress::Mode::quiet) std::fprintf(o.log, "celeba-pack: %s\n", msg.c_str());
-}
-
-void validate_options(const PackOptions& o) {
-  if (o.input.empty()) throw std::invalid_argument("--input is required");
-  if (o.output.empty()) throw std::invalid_argument("--output is required");
-  if (o.shard_size < 1) throw std::invalid_argument("--shard-size must be at least 1, got " + std::to_string(o.shard_size));
-  if (o.threads < 0) throw std::invalid_argument("--threads must be 0 (all cores) or more, got " + std::to_string(o.threads));
-  if (o.limit < 0) throw std::invalid_argument("--limit must be 0 (all) or more, got " + std::to_string(o.limit));
-  if (o.resume && o.force) throw std::invalid_argument("--resume and --force exclude each other: pick one");
-  if (o.deflate_level > 9) throw std::invalid_argument("--compression level must be 0..9");
-  Transform probe(o.transform);  // throws std::invalid_argument naming --size / --channels / --max-pixels
 }
 
 namespace {
@@ -110,23 +86,6 @@ ShardSpec make_shard_spec(const PackOptions& o, const Source& s, int64_t source_
   spec.partition = s.has_partition();
   spec.labels = s.has_labels();
   return spec;
-}
-
-std::vector<std::pair<std::string, std::string>> options_record(const PackOptions& o, Layout layout) {
-  std::error_code ec;
-  const fs::path in = fs::absolute(o.input, ec);
-  return {{"input", in.string()},
-          {"layout", layout_name(layout)},
-          {"size", std::to_string(o.transform.size)},
-          {"channels", std::to_string(o.transform.channels)},
-          {"exact", o.transform.mode == ResizeMode::exact ? "true" : "false"},
-          {"store", store_name(o.store)},
-          {"compression", o.deflate_level < 0 ? "none" : "deflate:" + std::to_string(o.deflate_level)},
-          {"shard_size", std::to_string(o.shard_size)},
-          {"threads", std::to_string(o.threads)},
-          {"on_error", o.fail_on_error ? "fail" : "skip"},
-          {"max_pixels", std::to_string(o.transform.max_pixels)},
-          {"limit", std::to_string(o.limit)}};
 }
 
 void prepare_output(const PackOptions& o) {

@@ -1,4 +1,4 @@
-// The pack's options and output policy (used by pack.cpp, see pack.hpp): option checks, the pack key that decides
+// The pack's output policy (used by pack.cpp, see pack.hpp): the pack key that decides
 // whether a resume may continue, the options record, the output directory before packing (--resume / --force),
 // the state an interrupted or finished run left behind, and the disk-space checks.
 #pragma once
@@ -19,15 +19,9 @@ namespace pipeline {
 void pack_warn(const PackOptions& o, const std::string& msg);
 void pack_note(const PackOptions& o, const std::string& msg);
 
-// Throws std::invalid_argument naming the first bad option.
-void validate_options(const PackOptions& o);
-
 // What every shard of this pack shares, including its pack key: everything that decides the bytes of the cache
 // (a resume with a different key would mix two caches).
 ShardSpec make_shard_spec(const PackOptions& o, const Source& s, int64_t source_count);
-
-// The options as recorded in dataset.h5.
-std::vector<std::pair<std::string, std::string>> options_record(const PackOptions& o, Layout layout);
 
 // The output directory before packing: refuses an existing cache without --resume/--force, clears it with
 // --force, removes stale temporaries.

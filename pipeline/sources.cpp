@@ -1,6 +1,7 @@
 // Layout names and detection, dispatch to the three sources, and reading files for file-based sources.
 #include "pipeline/sources.hpp"
 
+#include "pipeline/option_table.hpp"
 #include "pipeline/transform.hpp"
 
 #include <fcntl.h>
@@ -16,20 +17,14 @@ namespace pipeline {
 namespace fs = std::filesystem;
 
 Layout parse_layout(std::string_view s) {
-  if (s == "celeba") return Layout::celeba;
-  if (s == "folder") return Layout::folder;
-  if (s == "idx") return Layout::idx;
-  throw std::invalid_argument("--layout '" + std::string(s) + "' is not one of celeba, folder, idx");
+  try {
+    return opt::parse_choice<Layout>(kLayoutNames, s);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string("--layout: ") + e.what());
+  }
 }
 
-const char* layout_name(Layout l) {
-  switch (l) {
-    case Layout::celeba: return "celeba";
-    case Layout::folder: return "folder";
-    case Layout::idx: return "idx";
-  }
-  return "?";
-}
+const char* layout_name(Layout l) { return opt::choice_name<Layout>(kLayoutNames, l).data(); }
 
 namespace {
 void require_directory(const fs::path& input) {

@@ -10,12 +10,15 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace pipeline {
 
 enum class Layout { celeba, folder, idx };
-Layout parse_layout(std::string_view);  // "celeba|folder|idx", else std::invalid_argument naming --layout
+inline constexpr std::pair<Layout, std::string_view> kLayoutNames[] = {
+    {Layout::celeba, "celeba"}, {Layout::folder, "folder"}, {Layout::idx, "idx"}};
+Layout parse_layout(std::string_view);  // a name of kLayoutNames, else std::invalid_argument naming --layout
 const char* layout_name(Layout);
 // Looks at the directory: IDX files -> idx; img_align_celeba/ or CelebA list files -> celeba; else folder.
 // Throws std::runtime_error when the input is missing or not a directory.

@@ -24,7 +24,7 @@ LibraryVersions library_versions() {
   if (H5get_libversion(&maj, &min, &rel) < 0) throw std::runtime_error("H5get_libversion failed");
   v.hdf5 = std::to_string(maj) + "." + std::to_string(min) + "." + std::to_string(rel);
   // libjpeg-turbo has no run-time version call; jconfig.h is installed with the library by the same package.
-  v.turbojpeg = DCGAN_STR(LIBJPEG_TURBO_VERSION);
+  v.libjpeg_turbo = DCGAN_STR(LIBJPEG_TURBO_VERSION);
   v.libpng = png_get_libpng_ver(nullptr);
   v.zlib = zlibVersion();
   return v;

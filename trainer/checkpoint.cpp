@@ -91,7 +91,8 @@ AdamState read_adam(const h5::Location& root, const std::string& group, const Ne
   return a;
 }
 
-void check_format(const h5::File& f, const std::set<std::string>& accepted) {
+// The file's format, checked against `accepted`; returns its version (checked by the caller).
+int64_t check_format(const h5::File& f, const std::set<std::string>& accepted, std::string* format) {
   if (!h5::has_attr(f.id(), "format"))
     throw std::runtime_error("'" + f.file() + "' has no 'format' attribute: not a dcgan-onednn checkpoint or weights file");
   const std::string fmt = h5::get_attr_string(f.id(), "format", f.file());
@@ -100,11 +101,13 @@ void check_format(const h5::File& f, const std::set<std::string>& accepted) {
     for (const auto& a : accepted) want += (want.empty() ? "" : " or ") + ("'" + a + "'");
     throw std::runtime_error("'" + f.file() + "' has format '" + fmt + "', expected " + want);
   }
-  const int64_t v = h5::get_attr_int(f.id(), "version", f.file());
-  if (v != kCheckpointVersion)
-    throw std::runtime_error("'" + f.file() + "' is " + fmt + " version " + std::to_string(v) +
-                             "; this build reads version " + std::to_string(kCheckpointVersion) +
-                             " (written by a different dcgan-onednn?)");
+  *format = fmt;
+  return h5::get_attr_int(f.id(), "version", f.file());
+}
+
+std::string unknown_version(const h5::File& f, const std::string& fmt, int64_t v, int64_t readable) {
+  return "'" + f.file() + "' is " + fmt + " version " + std::to_string(v) + "; this build reads version " +
+         std::to_string(readable) + " (written by a different dcgan-onednn?)";
 }
 
 template <class Writer>
@@ -139,7 +142,14 @@ void save_checkpoint(const fs::path& path, const Checkpoint& c) {
 
 Checkpoint load_checkpoint(const fs::path& path) {
   h5::File f = h5::File::open(path);
-  check_format(f, {kCheckpointFormat});
+  std::string fmt;
+  const int64_t v = check_format(f, {kCheckpointFormat}, &fmt);
+  if (v == 1)
+    throw UnsupportedCheckpointVersion("'" + path.string() + "' is a version 1 checkpoint, written before the noise, shuffling "
+                             "and weight-init draws became the same on every platform (version 2): resuming it "
+                             "would not continue the same run. Start a new run, from its weights if you like: "
+                             "--init-from " + path.string());
+  if (v != kCheckpointVersion) throw UnsupportedCheckpointVersion(unknown_version(f, fmt, v, kCheckpointVersion));
   Checkpoint c;
   try {
     c.generator = read_network(f, "generator");
@@ -165,7 +175,7 @@ Checkpoint load_checkpoint(const fs::path& path) {
 void save_weights(const fs::path& path, const NetworkState& generator, const NetworkState& discriminator) {
   write_atomic_h5(path, [&](h5::File& f) {
     h5::set_attr(f.id(), "format", std::string(kWeightsFormat), f.file());
-    h5::set_attr(f.id(), "version", kCheckpointVersion, f.file());
+    h5::set_attr(f.id(), "version", kWeightsVersion, f.file());
     write_network(f, "generator", generator);
     write_network(f, "discriminator", discriminator);
   });
@@ -173,7 +183,11 @@ void save_weights(const fs::path& path, const NetworkState& generator, const Net
 
 void load_weights(const fs::path& path, NetworkState& generator, NetworkState& discriminator) {
   h5::File f = h5::File::open(path);
-  check_format(f, {kWeightsFormat, kCheckpointFormat});
+  std::string fmt;
+  const int64_t v = check_format(f, {kWeightsFormat, kCheckpointFormat}, &fmt);
+  // Both checkpoint versions hold the same tensors: only the loop state's random stream changed in version 2.
+  const int64_t newest = fmt == kWeightsFormat ? kWeightsVersion : kCheckpointVersion;
+  if (v < 1 || v > newest) throw std::runtime_error(unknown_version(f, fmt, v, newest));
   generator = read_network(f, "generator");
   discriminator = read_network(f, "discriminator");
 }

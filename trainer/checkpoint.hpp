@@ -1,20 +1,25 @@
-// Checkpoint v1 and PyTorch state_dict interchange in HDF5: model tensors, Adam state, loop state, options.
+// Checkpoint v2 and PyTorch state_dict interchange in HDF5: model tensors, Adam state, loop state, options.
 //
-// Layout (../shared/DESIGN.md "Checkpoint v1"):
+// Layout (../shared/DESIGN.md "Checkpoint v1"; v2 has the same layout):
 //   /generator/<state_dict name>, /discriminator/<state_dict name>   PyTorch names, shapes and layouts
 //       (ConvTranspose2d weight [in,out,kH,kW]; BatchNorm weight, bias, running_mean, running_var,
 //        num_batches_tracked as an int64 scalar), so that h5py + load_state_dict reads them directly.
 //   /optimizer/{G,D}/<param name>/{exp_avg,exp_avg_sq}, /optimizer/{G,D}/step   torch.optim.Adam's state
 //   /state/...    iteration, epoch, loader position, RNG state, fixed noise
 //   /options      the train options as config text
-//   attributes: format = "dcgan-checkpoint", version = 1
+//   attributes: format = "dcgan-checkpoint", version = 2
 // A weights-only file (`--init-from`, `save_weights`) has the same /generator and /discriminator groups
-// and format = "dcgan-weights".
+// and format = "dcgan-weights", version = 1.
+//
+// Version 2 (2026-12): the RNG state continues the portable draws of nn/random/portable_random.hpp; version 1's
+// continued std::normal_distribution's. A version 1 checkpoint is refused for --resume (it would not continue the
+// same run) and still read for its weights (sample, eval, --init-from).
 #pragma once
 #include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -22,7 +27,8 @@ namespace trainer {
 
 inline constexpr const char* kCheckpointFormat = "dcgan-checkpoint";
 inline constexpr const char* kWeightsFormat = "dcgan-weights";
-inline constexpr int64_t kCheckpointVersion = 1;
+inline constexpr int64_t kCheckpointVersion = 2;
+inline constexpr int64_t kWeightsVersion = 1;
 
 // A host copy of one tensor, in PyTorch layout.
 struct HostTensor {
@@ -51,7 +57,7 @@ struct LoopState {
   int64_t iteration = 0;        // iterations completed (the next one to run)
   int64_t epoch = 0;            // loader position of the next batch
   int64_t batch = 0;
-  std::string rng;              // std::mt19937_64 state as text (operator<<)
+  std::string rng;              // prng::Engine (std::mt19937_64) state as text (operator<<)
   std::vector<int64_t> fixed_noise_shape;
   std::vector<float> fixed_noise;
   double wall_seconds = 0;      // training time so far, for the wall_s column
@@ -64,13 +70,19 @@ struct Checkpoint {
   std::string options;          // trainer::to_config_text of the run's options
 };
 
+// A checkpoint of a version this build does not resume (an older format's random stream, or a newer build's):
+// the file is fine and must be kept, not set aside as damaged.
+struct UnsupportedCheckpointVersion : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 // Writes atomically: a temporary file in the same directory, fsync'd, renamed over `path`, directory fsync'd.
 // On any failure (a full disk) the temporary is removed, `path` and every older file stay as they were, and
 // the error is thrown naming the path.
 void save_checkpoint(const std::filesystem::path& path, const Checkpoint& ckpt);
 
-// Reads and validates a checkpoint: format, version and the presence of every part. Throws with the path and
-// what is wrong. Shapes are checked against the model by the caller (see check_shapes).
+// Reads and validates a checkpoint: format, version (UnsupportedCheckpointVersion) and the presence of every part.
+// Throws with the path and what is wrong. Shapes are checked against the model by the caller (see check_shapes).
 Checkpoint load_checkpoint(const std::filesystem::path& path);
 
 // Weights only (both networks), in the same groups: for --init-from and for PyTorch interchange.

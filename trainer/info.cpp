@@ -32,7 +32,7 @@ std::vector<InfoItem> collect_info() {
       {"tbb.version", lv.tbb},
       {"tbb.threads", std::to_string(pipeline::tbb_threads())},
       {"hdf5.version", lv.hdf5},
-      {"libjpeg_turbo.version", lv.turbojpeg},
+      {"libjpeg_turbo.version", lv.libjpeg_turbo},
       {"libpng.version", lv.libpng},
       {"zlib.version", lv.zlib},
       {"compiler", compiler_version()},

@@ -153,4 +153,15 @@ nn::DcganConfig config_from_state(const NetworkState& g, const NetworkState& d, 
   return c;
 }
 
+std::unique_ptr<nn::Dcgan> load_model(nn::Context& ctx, const std::filesystem::path& file, int batch) {
+  NetworkState g, d;
+  load_weights(file, g, d);
+  nn::DcganConfig cfg = config_from_state(g, d, file.string());
+  cfg.batch = batch;
+  auto model = std::make_unique<nn::Dcgan>(ctx, cfg, nn::AdamConfig{});
+  restore_checked(*model, g, d, file.string());
+  return model;
+}
+
+
 }  // namespace trainer

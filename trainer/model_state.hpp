@@ -3,6 +3,9 @@
 #include "nn/dcgan.hpp"
 #include "trainer/checkpoint.hpp"
 
+#include <filesystem>
+#include <memory>
+#include <string>
 #include <vector>
 
 namespace trainer {
@@ -29,5 +32,10 @@ std::vector<double> squared_norms(nn::Context& ctx, const std::vector<nn::Param*
 // The model configuration a checkpoint's generator and discriminator tensors imply (nz, ngf, ndf, nc).
 // Throws naming the file when a tensor the DCGAN needs is absent or of an unexpected rank.
 nn::DcganConfig config_from_state(const NetworkState& g, const NetworkState& d, const std::string& file);
+
+// The DCGAN a checkpoint or weights file describes (nz, ngf, ndf, nc from its tensor shapes), with its
+// parameters and running statistics loaded: what `sample` and `eval` run. `batch` sizes the training primitives
+// the model also builds (BatchNorm in training mode needs two images; sampling uses eval-mode generators).
+std::unique_ptr<nn::Dcgan> load_model(nn::Context& ctx, const std::filesystem::path& file, int batch = 2);
 
 }  // namespace trainer

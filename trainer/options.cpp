@@ -1,78 +1,123 @@
-// Range checks and config-file serialization for TrainOptions.
+// The option tables of `dcgan-onednn train`, `sample` and `eval`: one row per option.
 #include "trainer/options.hpp"
 
-#include <charconv>
-#include <sstream>
-#include <stdexcept>
+#include <string>
 
 namespace trainer {
 
 namespace {
-[[noreturn]] void bad(const std::string& opt, const std::string& why) {
-  throw std::invalid_argument("--" + opt + ": " + why);
+
+using opt::kNotSaved;
+using opt::kRequired;
+using opt::kShapes;
+
+template <class O>
+void add_engine_rows(opt::Table<O>& t) {
+  t.push_back(engine_row<O>());
+  t.push_back(threads_row<O>());
 }
+
+auto adam_lr(double v) {
+  return v > 0 && v <= 1 ? std::string() : "must be in (0, 1], got " + opt::to_text(v);
+}
+auto adam_beta1(double v) {
+  return v >= 0 && v < 1 ? std::string() : "must be in [0, 1), got " + opt::to_text(v);
+}
+
+opt::Table<TrainOptions> make_train_table() {
+  using O = TrainOptions;
+  using R = opt::For<O>;
+  const auto pos = opt::at_least(0);
+  opt::Table<O> t = {
+      R::value("data", &O::data, "celeba-pack cache directory", kRequired | kShapes),
+      R::value("out", &O::out, "run directory to create (refuses an existing one without --resume)", kRequired),
+      R::value("epochs", &O::epochs, "epochs over the data", 0, opt::at_least(1)),
+      R::value("iters", &O::iters, "total iterations instead of epochs (0: use --epochs)", 0, pos),
+      R::value("batch", &O::batch, "batch size", kShapes, opt::at_least(1)),
+      R::value("lr", &O::lr, "Adam learning rate for both networks", kShapes, adam_lr),
+      R::value("beta1", &O::beta1, "Adam beta1 (beta2 = 0.999, eps = 1e-8)", kShapes, adam_beta1),
+      R::value("nz", &O::nz, "latent vector size", kShapes, opt::at_least(1)),
+      R::value("ngf", &O::ngf, "generator feature maps", kShapes, opt::at_least(1)),
+      R::value("ndf", &O::ndf, "discriminator feature maps", kShapes, opt::at_least(1)),
+      R::value("seed", &O::seed, "random seed (weights, noise, shuffling)", kShapes),
+  };
+  add_engine_rows(t);
+  const opt::Table<O> rest = {
+      R::choice("precision", &O::precision, nn::kPrecisionNames, "layer precision; bf16 keeps f32 master weights",
+                kShapes),
+      R::choice("partition", &O::partition, pipeline::kPartitionNames, "CelebA partition trained on", kShapes),
+      R::value("sample-every", &O::sample_every, "write a fixed-noise grid every N iterations (0: off)", 0, pos),
+      R::value("checkpoint-every", &O::checkpoint_every,
+               "checkpoint every N iterations; also at each epoch end and on SIGINT/SIGTERM", 0, pos),
+      R::value("keep-checkpoints", &O::keep_checkpoints, "keep the newest N checkpoints (0: all)", 0, pos),
+      R::value("log-every", &O::log_every, "print a tutorial-format log line every N iterations (0: off)", 0, pos),
+      R::value("eval-every", &O::eval_every, "compute SWD and MS-SSIM every N iterations (0: off)", 0, pos),
+      R::value("norms-every", &O::norms_every, "per-layer gradient and weight norms every N iterations", 0,
+               opt::at_least(1)),
+      R::value("init-from", &O::init_from, "start from HDF5 weights in PyTorch state_dict layout"),
+      R::flag("resume", &O::resume, "continue the run in --out from its newest complete checkpoint", true, kNotSaved),
+      R::flag("no-progress", &O::progress, "no progress bar, even on a terminal", false, kNotSaved),
+  };
+  t.insert(t.end(), rest.begin(), rest.end());
+  return t;
+}
+
+opt::Table<SampleOptions> make_sample_table() {
+  using O = SampleOptions;
+  using R = opt::For<O>;
+  auto steps = [](int k) {
+    return k == 0 || (k >= 2 && k <= 64) ? std::string() : "must be 0 (off) or 2..64 steps, got " + std::to_string(k);
+  };
+  opt::Table<O> t = {
+      R::value("checkpoint", &O::checkpoint, "checkpoint (checkpoints/ckpt_*.h5) or weights file", kRequired),
+      R::value("n", &O::n, "number of samples (rows with --interpolate)", 0, opt::in_range(1, 4096)),
+      R::value("out", &O::out, "output PNG", kRequired),
+      R::value("seed", &O::seed, "seed of the latent vectors"),
+      R::flag("grid", &O::grid, "one grid image instead of N files"),
+      R::value("interpolate", &O::interpolate, "K steps between --seed and --seed2 (0: off)", 0, steps),
+      R::value("seed2", &O::seed2, "seed of the walk's end points"),
+  };
+  add_engine_rows(t);
+  return t;
+}
+
+opt::Table<EvalOptions> make_eval_table() {
+  using O = EvalOptions;
+  using R = opt::For<O>;
+  opt::Table<O> t = {
+      R::value("checkpoint", &O::checkpoint, "checkpoint or weights file", kRequired),
+      R::value("data", &O::data, "celeba-pack cache of real images", kRequired),
+      R::value("n", &O::n, "images per set", 0, opt::at_least(16)),
+      R::choice("partition", &O::partition, pipeline::kPartitionNames, "CelebA partition of the real images"),
+      R::value("seed", &O::seed, "seed of the subsets, latent vectors, patches and projections"),
+      R::flag("json", &O::json, "print one JSON object instead of text"),
+  };
+  add_engine_rows(t);
+  return t;
+}
+
 }  // namespace
 
-void validate(const TrainOptions& o) {
-  if (o.data.empty()) bad("data", "is required (a directory written by celeba-pack)");
-  if (o.out.empty()) bad("out", "is required (the run directory to create, or to continue with --resume)");
-  if (o.epochs < 1) bad("epochs", "must be >= 1, got " + std::to_string(o.epochs));
-  if (o.iters < 0) bad("iters", "must be >= 0, got " + std::to_string(o.iters));
-  if (o.batch < 1) bad("batch", "must be >= 1, got " + std::to_string(o.batch));
-  if (!(o.lr > 0) || o.lr > 1) bad("lr", "must be in (0, 1], got " + std::to_string(o.lr));
-  if (!(o.beta1 >= 0) || !(o.beta1 < 1)) bad("beta1", "must be in [0, 1), got " + std::to_string(o.beta1));
-  if (o.nz < 1) bad("nz", "must be >= 1, got " + std::to_string(o.nz));
-  if (o.ngf < 1) bad("ngf", "must be >= 1, got " + std::to_string(o.ngf));
-  if (o.ndf < 1) bad("ndf", "must be >= 1, got " + std::to_string(o.ndf));
-  if (o.engine != "cpu" && o.engine != "gpu") bad("engine", "expected cpu or gpu, got '" + o.engine + "'");
-  if (o.precision != "f32" && o.precision != "bf16")
-    bad("precision", "expected f32 or bf16, got '" + o.precision + "'");
-  if (o.threads < 0) bad("threads", "must be >= 0, got " + std::to_string(o.threads));
-  if (o.partition != "train" && o.partition != "valid" && o.partition != "test" && o.partition != "all")
-    bad("partition", "expected train, valid, test or all, got '" + o.partition + "'");
-  if (o.sample_every < 0) bad("sample-every", "must be >= 0");
-  if (o.checkpoint_every < 0) bad("checkpoint-every", "must be >= 0");
-  if (o.keep_checkpoints < 0) bad("keep-checkpoints", "must be >= 0");
-  if (o.log_every < 0) bad("log-every", "must be >= 0");
-  if (o.eval_every < 0) bad("eval-every", "must be >= 0");
-  if (o.norms_every < 1) bad("norms-every", "must be >= 1");
+const opt::Table<TrainOptions>& train_options() {
+  static const auto t = make_train_table();
+  return t;
 }
+const opt::Table<SampleOptions>& sample_options() {
+  static const auto t = make_sample_table();
+  return t;
+}
+const opt::Table<EvalOptions>& eval_options() {
+  static const auto t = make_eval_table();
+  return t;
+}
+
+void validate(const TrainOptions& o) { opt::validate(train_options(), o); }
+void validate(const SampleOptions& o) { opt::validate(sample_options(), o); }
+void validate(const EvalOptions& o) { opt::validate(eval_options(), o); }
 
 std::string to_config_text(const TrainOptions& o) {
-  // Shortest text that reads back to the same double ("0.0002", not "0.00020000000000000001").
-  auto num = [](double v) {
-    char b[32];
-    auto [end, ec] = std::to_chars(b, b + sizeof b, v, std::chars_format::general);
-    return ec == std::errc() ? std::string(b, end) : std::to_string(v);
-  };
-  std::ostringstream s;
-  s << "# dcgan-onednn train options, as used. Re-run with: dcgan-onednn train --config <this file>\n"
-    << "data = " << o.data << "\nout = " << o.out << "\nepochs = " << o.epochs << "\niters = " << o.iters
-    << "\nbatch = " << o.batch << "\nlr = " << num(o.lr) << "\nbeta1 = " << num(o.beta1) << "\nnz = " << o.nz
-    << "\nngf = " << o.ngf << "\nndf = " << o.ndf << "\nseed = " << o.seed << "\nengine = " << o.engine
-    << "\nprecision = " << o.precision << "\nthreads = " << o.threads << "\npartition = " << o.partition
-    << "\nsample-every = " << o.sample_every << "\ncheckpoint-every = " << o.checkpoint_every
-    << "\nkeep-checkpoints = " << o.keep_checkpoints << "\nlog-every = " << o.log_every
-    << "\neval-every = " << o.eval_every << "\nnorms-every = " << o.norms_every
-    << "\ninit-from = " << o.init_from << "\n";
-  return s.str();
-}
-
-std::vector<std::pair<std::string, std::string>> parse_config_text(const std::string& text) {
-  std::vector<std::pair<std::string, std::string>> kv;
-  std::istringstream in(text);
-  std::string line;
-  auto trim = [](const std::string& s) {
-    const auto b = s.find_first_not_of(" \t\r"), e = s.find_last_not_of(" \t\r");
-    return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-  };
-  while (std::getline(in, line)) {
-    line = trim(line.substr(0, line.find('#')));
-    const auto eq = line.find('=');
-    if (line.empty() || line.front() == '[' || eq == std::string::npos) continue;
-    kv.emplace_back(trim(line.substr(0, eq)), trim(line.substr(eq + 1)));
-  }
-  return kv;
+  return opt::config_text(train_options(), o,
+                          "dcgan-onednn train options, as used. Re-run with: dcgan-onednn train --config <this file>");
 }
 
 }  // namespace trainer

@@ -1,48 +1,87 @@
-// Options of `dcgan-onednn train`, with the PyTorch DCGAN tutorial's values as defaults.
+// Options of `dcgan-onednn train`, `sample` and `eval`: each struct's initializers are the defaults (the PyTorch
+// DCGAN tutorial's values for train), and each command's table (pipeline/option_table.hpp) is the one place an
+// option is named, described and checked. The command line, options.cfg and the resume check derive from it.
 #pragma once
+#include "nn/context.hpp"
+#include "pipeline/cache.hpp"
+#include "pipeline/option_table.hpp"
+
 #include <cstdint>
-#include <string>
-#include <utility>
-#include <vector>
 #include <string>
 
 namespace trainer {
 
 struct TrainOptions {
-  std::string data;                 // --data: celeba-pack cache directory
-  std::string out;                  // --out: run directory (created; never overwritten without --resume)
-  int epochs = 5;                   // --epochs (ignored when iters > 0)
-  int64_t iters = 0;                // --iters: total iterations; 0 means use epochs
-  int batch = 128;                  // --batch
-  double lr = 2e-4;                 // --lr (both networks, as in the tutorial)
-  double beta1 = 0.5;               // --beta1 (Adam; beta2 = 0.999, eps = 1e-8)
-  int nz = 100;                     // --nz: latent size
-  int ngf = 64;                     // --ngf: generator feature maps
-  int ndf = 64;                     // --ndf: discriminator feature maps
-  uint64_t seed = 999;              // --seed (the tutorial's manualSeed)
-  std::string engine = "cpu";       // --engine cpu|gpu
-  std::string precision = "f32";    // --precision f32|bf16
-  int threads = 0;                  // --threads: CPU threads for oneDNN (0: all)
-  std::string partition = "all";    // --partition train|valid|test|all
-  int64_t sample_every = 500;       // --sample-every: fixed-noise grid interval (iterations)
-  int64_t checkpoint_every = 0;     // --checkpoint-every: iterations (0: only at epoch end and on signal)
-  int keep_checkpoints = 3;         // --keep-checkpoints: newest N kept (0: keep all)
-  int64_t log_every = 50;           // --log-every: tutorial-format log line interval
-  int64_t eval_every = 0;           // --eval-every: SWD/MS-SSIM interval (0: off)
-  int64_t norms_every = 1;          // --norms-every: per-layer gradient/weight norm interval
-  std::string init_from;            // --init-from: HDF5 weights in PyTorch state_dict layout
-  bool resume = false;              // --resume
-  bool progress = true;             // progress bar on a terminal (--no-progress turns it off)
+  std::string data;                 // celeba-pack cache directory
+  std::string out;                  // run directory (created; never overwritten without --resume)
+  int epochs = 5;                   // ignored when iters > 0
+  int64_t iters = 0;                // total iterations; 0 means use epochs
+  int batch = 128;
+  double lr = 2e-4;                 // both networks, as in the tutorial
+  double beta1 = 0.5;               // Adam; beta2 = 0.999, eps = 1e-8
+  int nz = 100;                     // latent size
+  int ngf = 64;                     // generator feature maps
+  int ndf = 64;                     // discriminator feature maps
+  uint64_t seed = 999;              // the tutorial's manualSeed
+  nn::EngineKind engine = nn::EngineKind::cpu;
+  nn::Precision precision = nn::Precision::f32;
+  int threads = 0;                  // CPU threads for oneDNN (0: all)
+  pipeline::Partition partition = pipeline::Partition::all;
+  int64_t sample_every = 500;       // fixed-noise grid interval (iterations)
+  int64_t checkpoint_every = 0;     // iterations (0: only at epoch end and on signal)
+  int keep_checkpoints = 3;         // newest N kept (0: keep all)
+  int64_t log_every = 50;           // tutorial-format log line interval
+  int64_t eval_every = 0;           // SWD/MS-SSIM interval (0: off)
+  int64_t norms_every = 1;          // per-layer gradient/weight norm interval
+  std::string init_from;            // HDF5 weights in PyTorch state_dict layout
+  bool resume = false;
+  bool progress = true;             // progress bar on a terminal
 };
 
-// Throws std::invalid_argument naming the first option whose value is out of range.
+struct SampleOptions {
+  std::string checkpoint;           // checkpoint or weights file
+  int n = 64;                       // images (rows with interpolate)
+  std::string out;                  // FILE.png (grid) or the stem of N files FILE_0000.png ...
+  uint64_t seed = 0;                // the latent vectors
+  bool grid = false;                // one grid image instead of N files
+  int interpolate = 0;              // K steps between the latent vectors of seed and seed2
+  uint64_t seed2 = 1;
+  nn::EngineKind engine = nn::EngineKind::cpu;
+  int threads = 0;
+};
+
+struct EvalOptions {
+  std::string checkpoint;
+  std::string data;                 // the cache the real images come from
+  int n = 8192;                     // images per set
+  pipeline::Partition partition = pipeline::Partition::all;
+  uint64_t seed = 0;
+  nn::EngineKind engine = nn::EngineKind::cpu;
+  int threads = 0;
+  bool json = false;                // print one JSON object instead of text
+};
+
+// --engine and --threads: the same rows on every command that runs oneDNN (members `engine`, `threads`).
+template <class O>
+opt::Row<O> engine_row() {
+  return opt::For<O>::choice("engine", &O::engine, nn::kEngineNames, "oneDNN engine; gpu is an Intel GPU");
+}
+template <class O>
+opt::Row<O> threads_row() {
+  return opt::For<O>::value("threads", &O::threads, "CPU threads for oneDNN (0: all, the OpenMP default)", 0,
+                            opt::at_least(0));
+}
+
+const opt::Table<TrainOptions>& train_options();
+const opt::Table<SampleOptions>& sample_options();
+const opt::Table<EvalOptions>& eval_options();
+
+// Throws std::invalid_argument naming the first option whose value is missing or out of range.
 void validate(const TrainOptions& o);
+void validate(const SampleOptions& o);
+void validate(const EvalOptions& o);
 
-// The options as a Boost.Program_options config file ("key = value" lines), readable back with --config.
+// The options as a config file ("name = value" lines) that `train --config` reads back: a run's options.cfg.
 std::string to_config_text(const TrainOptions& o);
-
-// "name = value" lines of a Boost.Program_options config file, in order: '#' starts a comment, blank lines and
-// [sections] are skipped. Reads options.cfg for resume checks and for the report.
-std::vector<std::pair<std::string, std::string>> parse_config_text(const std::string& text);
 
 }  // namespace trainer

@@ -1,19 +1,20 @@
 // Shared pieces of the quality metrics (see quality.hpp).
 #include "trainer/quality.hpp"
 
-#include "trainer/eval_msssim.hpp"
-#include "trainer/eval_swd.hpp"
+#include "trainer/msssim.hpp"
+#include "trainer/swd.hpp"
+#include "portable_random.hpp"
 
 #include <algorithm>
-#include <random>
+#include <span>
 
 namespace trainer {
 
 std::vector<float> real_subset(const pipeline::Cache& cache, pipeline::Partition partition, int n_max, uint64_t seed,
                                int multiple, int* n) {
   auto idx = cache.indices(partition);
-  std::mt19937_64 rng(seed);
-  std::shuffle(idx.begin(), idx.end(), rng);
+  prng::Engine rng(seed);
+  prng::shuffle(std::span<int64_t>(idx), rng);
   int k = static_cast<int>(std::min<int64_t>(n_max, static_cast<int64_t>(idx.size())));
   if (multiple > 0 && k > multiple) k -= k % multiple;
   idx.resize(static_cast<size_t>(k));
@@ -41,6 +42,7 @@ QualityScores score(const float* real, const float* fake, int n, int c, int s, u
   so.seed = seed;
   const SwdResult swd = sliced_wasserstein(real, n, fake, n, c, s, s, so);
   q.swd_per_level = swd.per_level;
+  q.swd_level_sizes = swd.level_sizes;
   q.swd_average = swd.average;
   q.msssim_fake = ms_ssim_diversity(fake, n, c, s, s, pairs, seed);
   q.msssim_real = ms_ssim_diversity(real, n, c, s, s, pairs, seed);

@@ -18,7 +18,8 @@ std::vector<float> real_subset(const pipeline::Cache& cache, pipeline::Partition
 std::vector<float> generate(nn::Dcgan& model, const std::vector<float>& noise, int n, int chunk = 128);
 
 struct QualityScores {
-  std::vector<double> swd_per_level;  // SWD x 1e3 at 64, 32, 16 pixels
+  std::vector<double> swd_per_level;  // SWD x 1e3 per pyramid level, finest first
+  std::vector<int> swd_level_sizes;   // the image side at each level: 64, 32, 16 for 64x64 images
   double swd_average = 0;
   double msssim_fake = 0, msssim_real = 0;  // mean MS-SSIM of random pairs within each set (diversity)
 };

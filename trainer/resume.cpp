@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
 #include <ostream>
 #include <stdexcept>
 
@@ -18,17 +17,11 @@ namespace fs = std::filesystem;
 namespace rl = run_layout;
 
 void check_resume_options(const fs::path& run, const TrainOptions& now) {
-  std::map<std::string, std::string> saved;
-  for (auto& [k, v] : read_config_file(run / rl::kOptions)) saved[k] = v;
-  std::map<std::string, std::string> cur;
-  for (auto& [k, v] : parse_config_text(to_config_text(now))) cur[k] = v;
-  for (const char* key : {"batch", "lr", "beta1", "nz", "ngf", "ndf", "seed", "precision", "partition", "data"}) {
-    auto a = saved.find(key), b = cur.find(key);
-    if (a != saved.end() && b != cur.end() && a->second != b->second)
-      throw std::invalid_argument("--" + std::string(key) + ": the run in '" + run.string() + "' was started with " +
-                                  a->second + ", not " + b->second +
-                                  "; a resumed run keeps its options (leave --" + key + " out)");
-  }
+  const auto change = opt::first_shape_change(train_options(), read_config_file(run / rl::kOptions), now);
+  if (change)
+    throw std::invalid_argument("--" + change->name + ": the run in '" + run.string() + "' was started with " +
+                                change->saved + ", not " + change->now + "; a resumed run keeps its options (leave --" +
+                                change->name + " out)");
 }
 
 std::vector<fs::path> list_checkpoints(const fs::path& run) {
@@ -60,8 +53,10 @@ void check_fits(const Checkpoint& c, nn::Dcgan& model, int64_t batches_per_epoch
   check_adam(c.adam_g, capture_adam(model, Net::generator), "generator", file);
   check_adam(c.adam_d, capture_adam(model, Net::discriminator), "discriminator", file);
   const int nz = model.config().nz;
-  if (c.loop.fixed_noise_shape != std::vector<int64_t>{64, nz} || c.loop.fixed_noise.size() != size_t(64) * nz)
-    throw std::runtime_error("'" + file + "': fixed noise is not [64, " + std::to_string(nz) + "]");
+  if (c.loop.fixed_noise_shape != std::vector<int64_t>{rl::kGridImages, nz} ||
+      c.loop.fixed_noise.size() != size_t(rl::kGridImages) * nz)
+    throw std::runtime_error("'" + file + "': fixed noise is not [" + std::to_string(rl::kGridImages) + ", " +
+                             std::to_string(nz) + "]");
   if (c.loop.epoch < 0 || c.loop.batch < 0 || c.loop.batch >= batches_per_epoch)
     throw std::runtime_error("'" + file + "': loader position (epoch " + std::to_string(c.loop.epoch) + ", batch " +
                              std::to_string(c.loop.batch) + ") does not fit an epoch of " +
@@ -85,6 +80,8 @@ std::optional<ResumePoint> find_resume_point(const fs::path& run, nn::Dcgan& mod
       Checkpoint c = load_checkpoint(*it);
       check_fits(c, model, batches_per_epoch, it->string());
       return ResumePoint{*it, std::move(c)};
+    } catch (const UnsupportedCheckpointVersion&) {
+      throw;  // a sound file of another version: kept as it is, and the run is not continued
     } catch (const std::exception& e) {
       fs::path aside = *it;
       aside += ".damaged";

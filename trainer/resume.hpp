@@ -14,9 +14,9 @@
 
 namespace trainer {
 
-// Throws std::invalid_argument naming the first option that shapes the computation (batch, lr, beta1, nz, ngf,
-// ndf, seed, precision, partition, data) whose value differs from the run's saved options.cfg: a resumed run
-// keeps its options, and a mismatch must never make it start over.
+// Throws std::invalid_argument naming the first option that shapes the computation (the rows of train_options()
+// flagged opt::kShapes) whose value differs from the run's saved options.cfg: a resumed run keeps its options, and
+// a mismatch must never make it start over.
 void check_resume_options(const std::filesystem::path& run, const TrainOptions& now);
 
 // checkpoints/ckpt_*.h5 of a run, oldest first.

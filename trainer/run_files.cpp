@@ -1,7 +1,7 @@
 // Readers for the files of a run directory (see run_files.hpp).
 #include "trainer/run_files.hpp"
 
-#include "trainer/options.hpp"
+#include "pipeline/option_table.hpp"
 #include "trainer/run_layout.hpp"
 
 #include "trainer/csv_log.hpp"
@@ -177,7 +177,7 @@ std::vector<std::pair<std::string, std::string>> read_config_file(const fs::path
   std::ifstream in(path, std::ios::binary);
   std::stringstream text;
   text << in.rdbuf();
-  return parse_config_text(text.str());
+  return opt::parse_config_text(text.str());
 }
 
 std::vector<std::pair<std::string, std::string>> read_key_value_text(const fs::path& path) {

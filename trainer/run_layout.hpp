@@ -18,6 +18,10 @@ inline constexpr const char* kSamplesDir = "samples";
 inline constexpr const char* kRealSamples = "real_samples.png";
 inline constexpr const char* kCheckpointsDir = "checkpoints";
 
+// Every sample grid (and real_samples.png) shows the images of the tutorial's fixed_noise: 64, in rows of 8.
+inline constexpr int kGridImages = 64;
+inline constexpr int kGridColumns = 8;
+
 // samples/iter_0000500.png
 inline std::filesystem::path sample_path(const std::filesystem::path& run, int64_t iter) {
   char buf[32];

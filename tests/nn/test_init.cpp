@@ -25,9 +25,9 @@ Moments moments(const std::vector<float>& v) {
 }
 
 TEST(Init, NormalDrawHasTheRequestedMoments) {
-  std::mt19937_64 rng(5);
+  prng::Engine rng(5);
   std::vector<float> v(200000);
-  for (auto& x : v) x = static_cast<float>(nn::normal_draw(rng, 1.0, 0.02));
+  prng::fill_normal(rng, v.data(), v.size(), 1.0, 0.02);
   const Moments m = moments(v);
   EXPECT_NEAR(m.mean, 1.0, 5 * 0.02 / std::sqrt(double(m.n)));
   EXPECT_NEAR(m.std, 0.02, 0.02 * 0.01);
@@ -41,10 +41,10 @@ TEST(Init, TutorialWeightsInitDeterministicAndResetsState) {
   cfg.ndf = 8;
   cfg.batch = 2;
   nn::Dcgan a(ctx, cfg, nn::AdamConfig{}), b(ctx, cfg, nn::AdamConfig{});
-  std::mt19937_64 ra(42), rb(42);
+  prng::Engine ra(42), rb(42);
   a.init_weights(ra);
   // b: train one step first, then init: everything a step changes must be back at its initial value
-  std::mt19937_64 warm(1);
+  prng::Engine warm(1);
   b.init_weights(warm);
   std::vector<float> real(static_cast<size_t>(cfg.batch) * cfg.nc * 64 * 64, 0.5f), noise(cfg.batch * cfg.nz, 0.1f);
   b.train_step(real.data(), noise.data());

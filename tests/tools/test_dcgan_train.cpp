@@ -3,7 +3,7 @@
 #include "support/run.hpp"
 #include "trainer/checkpoint.hpp"
 #include "trainer/csv_log.hpp"
-#include "trainer/metrics.hpp"
+#include "trainer/metrics_row.hpp"
 
 #include <gtest/gtest.h>
 #include <signal.h>

@@ -1,4 +1,4 @@
-// Tests of checkpoint v1 and weights files: exact round trip, format/version refusal, atomicity, shape checks.
+// Tests of checkpoint v2 and weights files: exact round trip, format/version refusal, atomicity, shape checks.
 #include "pipeline/atomic_file.hpp"
 #include "pipeline/h5.hpp"
 #include "support/run.hpp"
@@ -124,6 +124,30 @@ TEST(Checkpoint, RefusesOtherFormatsAndVersionsByName) {
   const std::string bytes = testsupport::slurp(dir / "ok.h5");
   { std::ofstream(dir / "trunc.h5", std::ios::binary) << bytes.substr(0, bytes.size() / 2); }
   EXPECT_THROW(load_checkpoint(dir / "trunc.h5"), std::exception);
+}
+
+// Version 1 continued std::normal_distribution's stream: resuming it would not be the same run, so it is refused
+// with the way out named, while its weights stay usable (sample, eval, --init-from).
+TEST(Checkpoint, Version1IsRefusedForResumeButItsWeightsAreRead) {
+  const fs::path dir = testsupport::fresh_dir("ckpt_v1");
+  const Checkpoint c = sample_checkpoint();
+  save_checkpoint(dir / "v1.h5", c);
+  {
+    h5::File f = h5::File::open(dir / "v1.h5", true);
+    h5::set_attr(f.id(), "version", int64_t{1}, f.file());
+  }
+  try {
+    load_checkpoint(dir / "v1.h5");
+    FAIL() << "a version 1 checkpoint must not resume";
+  } catch (const std::runtime_error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("version 1"), std::string::npos) << m;
+    EXPECT_NE(m.find("--init-from " + (dir / "v1.h5").string()), std::string::npos) << m;
+  }
+  NetworkState g, d;
+  load_weights(dir / "v1.h5", g, d);
+  expect_same(g.tensors, c.generator.tensors);
+  expect_same(d.tensors, c.discriminator.tensors);
 }
 
 TEST(Checkpoint, MissingPartIsReportedAsIncomplete) {

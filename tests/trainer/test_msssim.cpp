@@ -1,6 +1,6 @@
 // Tests of MS-SSIM and MS-SSIM diversity: NumPy reference on the golden fixture, identities and properties.
 #include "test_eval_support.hpp"
-#include "trainer/eval_msssim.hpp"
+#include "trainer/msssim.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // Tests of the Sliced Wasserstein Distance: NumPy reference on the golden fixture, the pieces, and its properties.
 #include "test_eval_support.hpp"
-#include "trainer/eval_swd.hpp"
+#include "trainer/swd.hpp"
 
 #include <gtest/gtest.h>
 #include <tbb/global_control.h>

@@ -37,13 +37,4 @@ int run(const std::string& prog, Body&& body) {
   }
 }
 
-// Parses argv with `desc`, rejecting unknown options and stray positional arguments by name.
-inline boost::program_options::variables_map parse(int argc, const char* const argv[],
-                                                   const boost::program_options::options_description& desc) {
-  namespace po = boost::program_options;
-  po::variables_map vm;
-  po::store(po::command_line_parser(argc, argv).options(desc).positional({}).run(), vm);
-  return vm;
-}
-
 }  // namespace cli

@@ -1,5 +1,5 @@
 // `dcgan-onednn report RUN_DIR [--out FILE]`: writes the run's self-contained HTML report (trainer/report.hpp).
-#include "common/cli.hpp"
+#include "common/options.hpp"
 #include "dcgan_onednn/commands.hpp"
 #include "trainer/report.hpp"
 
@@ -8,37 +8,43 @@
 
 namespace dcgan_cli {
 
+namespace {
+
+struct ReportArgs {
+  std::string run_dir;
+  std::string out;
+  int max_grids = trainer::ReportOptions{}.max_grids;
+};
+
+const opt::Table<ReportArgs>& report_options() {
+  using R = opt::For<ReportArgs>;
+  static const opt::Table<ReportArgs> t = {
+      R::value("run-dir", &ReportArgs::run_dir, "the --out directory of 'train'", opt::kRequired | opt::kPositional),
+      R::value("out", &ReportArgs::out, "write the report here instead of RUN_DIR/report.html"),
+      R::value("max-grids", &ReportArgs::max_grids, "sample grids embedded, evenly spaced over the run", 0,
+               opt::at_least(1)),
+  };
+  return t;
+}
+
+constexpr const char* kUsage =
+    "Usage: dcgan-onednn report RUN_DIR [--out FILE]\n\n"
+    "Writes RUN_DIR/report.html, one self-contained page (no network): loss curves raw and smoothed, D(x) and\n"
+    "D(G(z)), per-layer gradient and weight norms, SWD and MS-SSIM over time, warnings on the time axis, the\n"
+    "fixed-noise sample grids as a timeline, the options and the machine. Reads metrics.csv, warnings.csv,\n"
+    "samples/, real_samples.png, options.cfg and info.txt.";
+
+}  // namespace
+
 int cmd_report(int argc, const char* const argv[]) {
-  namespace po = boost::program_options;
-  po::options_description desc(
-      "Usage: dcgan-onednn report RUN_DIR [--out FILE]\n\n"
-      "Writes RUN_DIR/report.html, one self-contained page (no network): loss curves raw and smoothed, D(x) and\n"
-      "D(G(z)), per-layer gradient and weight norms, SWD and MS-SSIM over time, warnings on the time axis, the\n"
-      "fixed-noise sample grids as a timeline, the options and the machine. Reads metrics.csv, warnings.csv,\n"
-      "samples/, real_samples.png, options.cfg and info.txt.\n\nOptions");
-  desc.add_options()("help,h", "show this help")("out", po::value<std::string>(),
-                                                 "write the report here instead of RUN_DIR/report.html")(
-      "max-grids", po::value<int>()->default_value(16), "sample grids embedded, evenly spaced over the run");
-  po::options_description hidden;
-  hidden.add_options()("run-dir", po::value<std::string>());
-  po::options_description all;
-  all.add(desc).add(hidden);
-  po::positional_options_description pos;
-  pos.add("run-dir", 1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
-  if (vm.count("help")) {
-    std::cout << desc << '\n';
-    return cli::kExitOk;
-  }
-  if (!vm.count("run-dir")) throw cli::UsageError("report: RUN_DIR is missing (the --out directory of 'train')");
-  const std::filesystem::path dir = vm["run-dir"].as<std::string>();
-  if (!std::filesystem::is_directory(dir)) throw cli::UsageError("report: RUN_DIR '" + dir.string() + "' is not a directory");
+  ReportArgs a;
+  if (!cli::parse(argc, argv, kUsage, report_options(), a)) return cli::kExitOk;
+  if (!std::filesystem::is_directory(a.run_dir))
+    throw cli::UsageError("report: RUN_DIR '" + a.run_dir + "' is not a directory");
   trainer::ReportOptions opt;
-  if (vm.count("out")) opt.out = vm["out"].as<std::string>();
-  opt.max_grids = vm["max-grids"].as<int>();
-  if (opt.max_grids < 1) throw cli::UsageError("--max-grids must be >= 1, got " + std::to_string(opt.max_grids));
-  const trainer::ReportSummary s = trainer::write_report(dir, opt);
+  opt.out = a.out;
+  opt.max_grids = a.max_grids;
+  const trainer::ReportSummary s = trainer::write_report(a.run_dir, opt);
   std::cout << "wrote " << s.path.string() << " (" << s.rows << " metric rows, " << s.grids_embedded << " of "
             << s.grids_total << " sample grids, " << s.warnings << " warnings, " << s.bytes / 1024 << " KiB)\n";
   return cli::kExitOk;

@@ -9,11 +9,11 @@
 
 namespace trainer {
 
-class PeriodicEval {
+class PeriodicQuality {
  public:
   // Reads up to `images` real images of the partition (a seeded random subset, a multiple of the chunk size)
   // and draws their noise from its own generator, so the training RNG stream is not touched.
-  PeriodicEval(const pipeline::Cache& cache, pipeline::Partition partition, uint64_t seed, int nz, int images = 1024);
+  PeriodicQuality(const pipeline::Cache& cache, pipeline::Partition partition, uint64_t seed, int nz, int images = 1024);
   // Generates the fixed set in eval mode and fills the swd_* and msssim_* cells of a metrics row.
   void run(nn::Dcgan& model, std::vector<std::string>& row) const;
   int images() const { return n_; }

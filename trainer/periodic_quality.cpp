@@ -1,8 +1,8 @@
-// Periodic SWD / MS-SSIM on a fixed subset (see periodic_eval.hpp).
-#include "trainer/periodic_eval.hpp"
+// Periodic SWD / MS-SSIM on a fixed subset (see periodic_quality.hpp).
+#include "trainer/periodic_quality.hpp"
 
 #include "trainer/csv_log.hpp"
-#include "trainer/metrics.hpp"
+#include "trainer/metrics_row.hpp"
 #include "trainer/noise.hpp"
 #include "trainer/quality.hpp"
 
@@ -15,7 +15,7 @@ constexpr int kChunk = 128;    // eval-mode generator batch
 constexpr int kPairs = 256;    // MS-SSIM pairs per set
 }  // namespace
 
-PeriodicEval::PeriodicEval(const pipeline::Cache& cache, pipeline::Partition partition, uint64_t seed, int nz,
+PeriodicQuality::PeriodicQuality(const pipeline::Cache& cache, pipeline::Partition partition, uint64_t seed, int nz,
                            int images)
     : nz_(nz), c_(cache.channels()), s_(cache.size()), seed_(seed) {
   real_ = real_subset(cache, partition, images, seed ^ 0x5eed5eedULL, kChunk, &n_);
@@ -23,15 +23,16 @@ PeriodicEval::PeriodicEval(const pipeline::Cache& cache, pipeline::Partition par
   noise_ = normal_noise(seed ^ 0x9e3779b97f4a7c15ULL, static_cast<size_t>(n_) * nz);
 }
 
-int PeriodicEval::chunk() const { return std::min(n_, kChunk); }
+int PeriodicQuality::chunk() const { return std::min(n_, kChunk); }
 
-void PeriodicEval::run(nn::Dcgan& model, std::vector<std::string>& row) const {
+void PeriodicQuality::run(nn::Dcgan& model, std::vector<std::string>& row) const {
   const auto fake = generate(model, noise_, n_, chunk());
   const QualityScores q = score(real_.data(), fake.data(), n_, c_, s_, seed_, std::min(n_ * (n_ - 1) / 2, kPairs));
-  for (size_t l = 0; l < 3 && l < q.swd_per_level.size(); ++l) row[kColSwd + l] = format_value(q.swd_per_level[l]);
-  row[kColSwd + 3] = format_value(q.swd_average);
-  row[kColMsssim] = format_value(q.msssim_fake);
-  row[kColMsssim + 1] = format_value(q.msssim_real);
+  for (size_t l = 0; l < q.swd_per_level.size() && kColSwd + l < kColSwdAverage; ++l)
+    row[kColSwd + l] = format_value(q.swd_per_level[l]);
+  row[kColSwdAverage] = format_value(q.swd_average);
+  row[kColMsssimFake] = format_value(q.msssim_fake);
+  row[kColMsssimReal] = format_value(q.msssim_real);
 }
 
 }  // namespace trainer

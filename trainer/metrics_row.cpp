@@ -1,5 +1,5 @@
-// metrics.csv columns and the norms behind them (see metrics.hpp).
-#include "trainer/metrics.hpp"
+// metrics.csv columns and the norms behind them (see metrics_row.hpp).
+#include "trainer/metrics_row.hpp"
 
 #include "trainer/csv_log.hpp"
 #include "trainer/model_state.hpp"
@@ -57,20 +57,20 @@ Norms measure_norms(nn::Context& ctx, const std::vector<nn::Param*>& g, const st
 
 void fill_row(std::vector<std::string>& row, const RowPosition& pos, const nn::StepResult& r, double lr,
               const Norms& n, bool per_layer) {
-  row[0] = std::to_string(pos.epoch);
-  row[1] = std::to_string(pos.batch);
-  row[2] = std::to_string(pos.iter);
-  row[3] = format_value(r.loss_d);
-  row[4] = format_value(r.loss_g);
-  row[5] = format_value(r.d_x);
-  row[6] = format_value(r.d_g_z1);
-  row[7] = format_value(r.d_g_z2);
-  row[8] = format_value(lr);
-  row[9] = format_value(lr);
-  row[10] = format_value(n.grad_d());
-  row[11] = format_value(n.grad_g());
-  row[12] = format_value(n.weight_d());
-  row[13] = format_value(n.weight_g());
+  row[metrics_column("epoch")] = std::to_string(pos.epoch);
+  row[metrics_column("batch")] = std::to_string(pos.batch);
+  row[metrics_column("iter")] = std::to_string(pos.iter);
+  row[metrics_column("loss_d")] = format_value(r.loss_d);
+  row[metrics_column("loss_g")] = format_value(r.loss_g);
+  row[metrics_column("d_x")] = format_value(r.d_x);
+  row[metrics_column("d_g_z1")] = format_value(r.d_g_z1);
+  row[metrics_column("d_g_z2")] = format_value(r.d_g_z2);
+  row[metrics_column("lr_d")] = format_value(lr);
+  row[metrics_column("lr_g")] = format_value(lr);
+  row[metrics_column("grad_norm_d")] = format_value(n.grad_d());
+  row[metrics_column("grad_norm_g")] = format_value(n.grad_g());
+  row[metrics_column("weight_norm_d")] = format_value(n.weight_d());
+  row[metrics_column("weight_norm_g")] = format_value(n.weight_g());
   if (!per_layer) return;
   size_t col = kColPerLayer;
   for (const auto* v : {&n.g_grad, &n.d_grad, &n.g_weight, &n.d_weight})

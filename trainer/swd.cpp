@@ -1,8 +1,8 @@
 // Sliced Wasserstein Distance (Karras et al. 2018, ProGAN): Laplacian pyramid, random patches, per-set channel
 // normalization, random projections as a blocked matrix product, radix sorts, 1-D Wasserstein-1.
-#include "trainer/eval_swd.hpp"
+#include "trainer/swd.hpp"
 
-#include "trainer/eval_random.hpp"
+#include "portable_random.hpp"
 
 #include <tbb/blocked_range.h>
 #include <tbb/enumerable_thread_specific.h>
@@ -248,7 +248,7 @@ std::vector<std::vector<float>> laplacian_pyramid(const float* images, int n, in
 
 SwdDraws draw(int na, int nb, int c, int h, int w, const SwdOptions& opt) {
   check_shapes(na, nb, c, h, w, opt);
-  EvalRng rng(opt.seed);
+  prng::Engine rng(opt.seed);
   SwdDraws d;
   const int K = c * opt.patch_size * opt.patch_size;
   for (int l = 0; l < opt.levels; ++l) {
@@ -256,8 +256,8 @@ SwdDraws draw(int na, int nb, int c, int h, int w, const SwdOptions& opt) {
     auto corners = [&](int n) {
       std::vector<int32_t> v(static_cast<size_t>(n) * opt.patches_per_image * 2);
       for (size_t i = 0; i < v.size(); i += 2) {
-        v[i] = static_cast<int32_t>(rng.below(static_cast<uint64_t>(rows - opt.patch_size + 1)));
-        v[i + 1] = static_cast<int32_t>(rng.below(static_cast<uint64_t>(cols - opt.patch_size + 1)));
+        v[i] = static_cast<int32_t>(prng::below(rng, static_cast<uint64_t>(rows - opt.patch_size + 1)));
+        v[i + 1] = static_cast<int32_t>(prng::below(rng, static_cast<uint64_t>(cols - opt.patch_size + 1)));
       }
       return v;
     };
@@ -269,7 +269,7 @@ SwdDraws draw(int na, int nb, int c, int h, int w, const SwdOptions& opt) {
       std::vector<double> g(K);
       double norm2 = 0;
       for (auto& x : g) {
-        x = rng.normal();
+        x = prng::normal(rng);
         norm2 += x * x;
       }
       const double inv = 1.0 / std::sqrt(norm2);

@@ -1,7 +1,7 @@
 // MS-SSIM in double precision: Gaussian 'valid' filtering per scale, 2x2 downsampling, weighted product of terms.
-#include "trainer/eval_msssim.hpp"
+#include "trainer/msssim.hpp"
 
-#include "trainer/eval_random.hpp"
+#include "portable_random.hpp"
 
 #include <tbb/parallel_for.h>
 
@@ -154,11 +154,11 @@ double ms_ssim_diversity(const float* images, int n, int c, int h, int w, int n_
     for (int i = 0; i < n; ++i)
       for (int j = i + 1; j < n; ++j) pairs.emplace_back(i, j);
   } else {
-    EvalRng rng(seed);
+    prng::Engine rng(seed);
     std::set<std::pair<int, int>> seen;
     while (static_cast<int>(pairs.size()) < n_pairs) {
-      int i = static_cast<int>(rng.below(static_cast<uint64_t>(n)));
-      int j = static_cast<int>(rng.below(static_cast<uint64_t>(n - 1)));
+      int i = static_cast<int>(prng::below(rng, static_cast<uint64_t>(n)));
+      int j = static_cast<int>(prng::below(rng, static_cast<uint64_t>(n - 1)));
       if (j >= i) ++j;  // j uniform over the others
       if (seen.insert({std::min(i, j), std::max(i, j)}).second) pairs.emplace_back(i, j);
     }

@@ -1,0 +1,93 @@
+// A command's option table (pipeline/option_table.hpp) on Boost.Program_options: the --help text, the command line
+// and config files parsed into the options struct, then validated. The one place the tools meet Boost's parser.
+#pragma once
+#include "common/cli.hpp"
+#include "pipeline/option_table.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <string>
+#include <vector>
+
+namespace cli {
+
+// Where options come from besides the command line, in decreasing priority.
+struct ConfigFiles {
+  bool option = false;  // adds --config FILE: "name = value" lines, the command line wins
+  // Files read after the command line and --config (train --resume reads the run's options.cfg), chosen from the
+  // raw values given so far. A file that does not exist is skipped.
+  std::function<std::vector<std::filesystem::path>(const boost::program_options::variables_map&)> more;
+};
+
+namespace detail {
+
+// One table row as a Boost option whose notifier parses the text into `target` through the row.
+template <class O>
+void add_row(boost::program_options::options_description& desc, const opt::Row<O>& row, const O& defaults,
+             O& target) {
+  namespace po = boost::program_options;
+  if (row.is_switch) {
+    auto* v = po::bool_switch()->notifier([&target, set = row.set](bool given) {
+      if (given) set(target, "true");
+    });
+    desc.add_options()(row.name.c_str(), v, row.help.c_str());
+    return;
+  }
+  auto* v = po::value<std::string>()->notifier([&target, set = row.set](const std::string& s) { set(target, s); });
+  if (const std::string d = row.get(defaults); !row.has(opt::kRequired) && !d.empty()) v->default_value(d);
+  const std::string help = row.help + (row.has(opt::kRequired) ? " (required)" : "");
+  desc.add_options()(row.name.c_str(), v, help.c_str());
+}
+
+inline void store_config_file(const std::filesystem::path& path, const boost::program_options::options_description& all,
+                              boost::program_options::variables_map& vm, bool must_exist) {
+  std::ifstream f(path);
+  if (!f) {
+    if (must_exist) throw UsageError("--config: cannot open '" + path.string() + "'");
+    return;
+  }
+  boost::program_options::store(boost::program_options::parse_config_file(f, all), vm);  // earlier values win
+}
+
+}  // namespace detail
+
+// Parses argv (argv[0] is the program or command name) into `target` through the command's table. Prints the
+// usage and the options to stdout and returns false for --help; otherwise stores the command line, then the config
+// files, fills in the defaults, and validates. Throws boost::program_options::error or std::invalid_argument
+// naming the option (both exit 2 through run()).
+template <class O>
+bool parse(int argc, const char* const argv[], const std::string& usage, const opt::Table<O>& table, O& target,
+           const ConfigFiles& config = {}) {
+  namespace po = boost::program_options;
+  po::options_description visible(usage + "\n\nOptions", 110, 55), hidden;
+  po::positional_options_description positional;
+  visible.add_options()("help,h", "show this help");
+  if (config.option)
+    visible.add_options()("config", po::value<std::string>(),
+                          "read options from a file of 'name = value' lines (command line wins)");
+  const O defaults{};
+  for (const auto& row : table) {
+    detail::add_row(row.has(opt::kPositional) ? hidden : visible, row, defaults, target);
+    if (row.has(opt::kPositional)) positional.add(row.name.c_str(), 1);
+  }
+  po::options_description all;
+  all.add(visible).add(hidden);
+  po::variables_map vm;
+  po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
+  if (vm.count("help")) {
+    std::cout << visible << '\n';
+    return false;
+  }
+  if (vm.count("config")) detail::store_config_file(vm["config"].as<std::string>(), all, vm, true);
+  if (config.more)
+    for (const auto& path : config.more(vm)) detail::store_config_file(path, all, vm, false);
+  po::notify(vm);
+  opt::validate(table, target);
+  return true;
+}
+
+}  // namespace cli

@@ -1,0 +1,19 @@
+// `dcgan-onednn eval`: SWD and MS-SSIM of a checkpoint's generator against the real images of a cache.
+#pragma once
+#include "trainer/options.hpp"
+#include "trainer/quality.hpp"
+
+#include <string>
+
+namespace trainer {
+
+struct EvalResult : QualityScores {
+  int n = 0;          // images per set
+  double seconds = 0;
+};
+
+// Throws std::invalid_argument naming a bad option, std::runtime_error for an unreadable file.
+EvalResult evaluate(const EvalOptions& o);
+std::string to_json(const EvalResult& r);
+
+}  // namespace trainer

@@ -1,0 +1,193 @@
+// Opening a training run (new, or resumed from its newest checkpoint) and checkpointing it (see run_state.hpp).
+#include "trainer/run_state.hpp"
+
+#include "pipeline/atomic_file.hpp"
+#include "trainer/checkpoint.hpp"
+#include "trainer/info.hpp"
+#include "trainer/metrics_row.hpp"
+#include "trainer/model_state.hpp"
+#include "trainer/report.hpp"
+#include "trainer/resume.hpp"
+#include "trainer/run_layout.hpp"
+
+#include <unistd.h>
+
+#include <ostream>
+#include <sstream>
+#include <stdexcept>
+
+namespace trainer {
+
+namespace fs = std::filesystem;
+namespace rl = run_layout;
+
+namespace {
+
+nn::Context make_engine(const TrainOptions& o) {
+  validate(o);  // first: nothing is built from an option out of range
+  nn::set_cpu_threads(o.threads);
+  return nn::make_context(o.engine, o.precision);
+}
+
+pipeline::LoaderOptions loader_options(const TrainOptions& o) {
+  pipeline::LoaderOptions lo;
+  lo.batch = o.batch;
+  lo.seed = o.seed;
+  lo.partition = o.partition;
+  lo.drop_last = true;  // fixed-shape primitives; the tail of an epoch is seen in other epochs' shuffles
+  return lo;
+}
+
+nn::DcganConfig model_config(const TrainOptions& o, const pipeline::Loader& loader) {
+  nn::DcganConfig cfg;
+  cfg.nz = o.nz;
+  cfg.ngf = o.ngf;
+  cfg.ndf = o.ndf;
+  cfg.nc = loader.channels();
+  cfg.image_size = loader.image_size();
+  cfg.batch = o.batch;
+  if (cfg.image_size != nn::kImageSize)
+    throw std::invalid_argument("--data: the cache holds " + std::to_string(cfg.image_size) + "x" +
+                                std::to_string(cfg.image_size) + " images; the DCGAN here is built for " +
+                                std::to_string(nn::kImageSize) + "x" + std::to_string(nn::kImageSize) +
+                                " (celeba-pack --size " + std::to_string(nn::kImageSize) + ")");
+  return cfg;
+}
+
+nn::AdamConfig adam_config(const TrainOptions& o) {
+  nn::AdamConfig a;
+  a.lr = o.lr;
+  a.beta1 = o.beta1;
+  return a;
+}
+
+// Never overwrite a run without --resume; a resumed run must be a run and keep its options.
+void check_run_directory(const TrainOptions& o) {
+  const fs::path run = o.out;
+  if (!o.resume && fs::exists(run) && !fs::is_empty(run))
+    throw std::invalid_argument("--out: '" + run.string() +
+                                "' already exists and is not empty; pass --resume to continue that run, or choose "
+                                "a new directory (a run is never overwritten)");
+  if (o.resume && !fs::exists(run / rl::kOptions))
+    throw std::invalid_argument("--resume: '" + run.string() + "' is not a run directory (no " + rl::kOptions + ")");
+  if (o.resume) check_resume_options(run, o);
+}
+
+// The newest usable checkpoint into the model and the loop state; false when the run has none yet.
+bool restore_newest(RunState& s, std::ostream& out) {
+  auto found = find_resume_point(s.dir, s.model, s.per_epoch, out);
+  if (!found) {
+    out << "no checkpoint in " << s.dir.string() << " yet: starting the run again from iteration 0\n";
+    return false;
+  }
+  const Checkpoint& c = found->checkpoint;
+  restore(s.model, c);
+  std::istringstream(c.loop.rng) >> s.rng;
+  s.fixed_noise = c.loop.fixed_noise;
+  s.iter = c.loop.iteration;
+  s.wall_seconds = c.loop.wall_seconds;
+  s.loader.seek({c.loop.epoch, c.loop.batch});
+  s.last_checkpoint = found->path;
+  out << "resuming " << s.dir.string() << " from " << s.last_checkpoint.filename().string() << " (iteration "
+      << s.iter << ")\n";
+  return true;
+}
+
+// The tutorial's order: weights_init on G then D, then the fixed noise, all from the one seeded engine.
+void start_fresh(RunState& s) {
+  s.model.init_weights(s.rng);
+  if (!s.opts.init_from.empty()) {
+    NetworkState g, d;
+    load_weights(s.opts.init_from, g, d);
+    restore_checked(s.model, g, d, s.opts.init_from);
+  }
+  prng::fill_normal(s.rng, s.fixed_noise.data(), s.fixed_noise.size());
+  fs::create_directories(s.dir / rl::kSamplesDir);
+  fs::create_directories(s.dir / rl::kCheckpointsDir);
+}
+
+void write_run_files(const RunState& s) {
+  pipeline::write_file_atomic(s.dir / rl::kOptions, to_config_text(s.opts));
+  std::ostringstream info;
+  print_info(info, false);
+  pipeline::write_file_atomic(s.dir / rl::kInfo, info.str());
+}
+
+// metrics.csv and warnings.csv, cut back to the checkpoint on resume (all rows when none was complete), and the
+// health monitor's memory of the kept rows.
+void open_logs(RunState& s) {
+  for (auto* p : s.g_params) s.g_names.push_back(p->name);
+  for (auto* p : s.d_params) s.d_names.push_back(p->name);
+  s.header = metrics_header(s.g_names, s.d_names);
+  const std::optional<int64_t> resume_iter = s.opts.resume ? std::optional<int64_t>(s.iter) : std::nullopt;
+  s.metrics.emplace(s.dir / rl::kMetrics, s.header, static_cast<int>(metrics_column("iter")), resume_iter);
+  s.warnings.emplace(s.dir / rl::kWarnings, std::vector<std::string>{"iter", "kind", "message"}, 0, resume_iter);
+  if (s.restored) replay_health(s.health, s.dir / rl::kMetrics, s.iter);
+}
+
+// Every primitive is built before the first step: the eval-mode generators of the grid and the evaluation too.
+void prepare_samplers(RunState& s) {
+  if (s.opts.eval_every > 0) s.quality.emplace(s.loader.cache(), s.opts.partition, s.opts.seed, s.model.config().nz);
+  if (s.opts.sample_every > 0) s.model.prepare_sampler(rl::kGridImages);
+  if (s.quality) s.model.prepare_sampler(s.quality->chunk());
+}
+
+std::string rng_text(const prng::Engine& rng) {
+  std::ostringstream s;
+  s << rng;
+  return s.str();
+}
+
+}  // namespace
+
+RunState::RunState(const TrainOptions& o)
+    : opts(o),
+      dir(o.out),
+      ctx(make_engine(o)),
+      loader(o.data, loader_options(o)),
+      model(ctx, model_config(o, loader), adam_config(o)),
+      per_epoch(loader.batches_per_epoch()),
+      total(o.iters > 0 ? o.iters : o.epochs * per_epoch),
+      epochs_shown(o.iters > 0 ? static_cast<int>((total + per_epoch - 1) / per_epoch) : o.epochs),
+      rng(o.seed),
+      fixed_noise(static_cast<size_t>(rl::kGridImages) * o.nz),
+      g_params(model.generator_params()),
+      d_params(model.discriminator_params()),
+      real(static_cast<size_t>(o.batch) * model.image_elems()),
+      noise(static_cast<size_t>(o.batch) * o.nz),
+      grid(static_cast<size_t>(rl::kGridImages) * model.image_elems()) {}
+
+std::unique_ptr<RunState> open_run(const TrainOptions& o, std::ostream& out) {
+  check_run_directory(o);
+  auto s = std::make_unique<RunState>(o);
+  s->restored = o.resume && restore_newest(*s, out);
+  if (!s->restored) start_fresh(*s);
+  write_run_files(*s);
+  open_logs(*s);
+  prepare_samplers(*s);
+  // A bar on a terminal only: the log lines are the record when standard error is a file.
+  s->progress.emplace("training", s->total * o.batch, "images",
+                      o.progress && ::isatty(STDERR_FILENO) ? pipeline::Progress::Mode::bar
+                                                            : pipeline::Progress::Mode::quiet);
+  s->progress->set_start(s->iter * o.batch);
+  return s;
+}
+
+void save_checkpoint(RunState& s) {
+  Checkpoint c;
+  c.generator = capture_network(s.model, Net::generator);
+  c.discriminator = capture_network(s.model, Net::discriminator);
+  c.adam_g = capture_adam(s.model, Net::generator);
+  c.adam_d = capture_adam(s.model, Net::discriminator);
+  const auto pos = s.loader.position();
+  c.loop = {s.iter, pos.epoch, pos.batch, rng_text(s.rng), {rl::kGridImages, s.model.config().nz}, s.fixed_noise,
+            s.wall_seconds};
+  c.options = to_config_text(s.opts);
+  const fs::path path = rl::checkpoint_path(s.dir, s.iter);
+  save_checkpoint(path, c);
+  s.last_checkpoint = path;
+  prune_checkpoints(s.dir, s.opts.keep_checkpoints);
+  write_report(s.dir);
+}
+
+}  // namespace trainer

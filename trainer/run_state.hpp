@@ -1,0 +1,76 @@
+// A training run opened for the loop: engine, loader, model, the loop state a checkpoint holds, logs, samplers and
+// host buffers, in one struct. open_run builds it for a new run directory or from the newest checkpoint of one.
+#pragma once
+#include "nn/context.hpp"
+#include "nn/dcgan.hpp"
+#include "pipeline/loader.hpp"
+#include "pipeline/progress.hpp"
+#include "portable_random.hpp"
+#include "trainer/csv_log.hpp"
+#include "trainer/health.hpp"
+#include "trainer/options.hpp"
+#include "trainer/periodic_quality.hpp"
+#include "trainer/phase_clock.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace trainer {
+
+struct RunState {
+  // Engine, loader, model and buffers for the options; reads and writes nothing in the run directory.
+  explicit RunState(const TrainOptions& o);
+  RunState(const RunState&) = delete;
+  RunState& operator=(const RunState&) = delete;
+
+  const TrainOptions opts;
+  const std::filesystem::path dir;   // the run directory
+  nn::Context ctx;
+  pipeline::Loader loader;
+  nn::Dcgan model;
+  const int64_t per_epoch;           // batches per epoch (the last partial batch is dropped)
+  const int64_t total;               // iterations of the whole run
+  const int epochs_shown;            // the N of the log line's [epoch/N]
+
+  // ---- the loop's state: all of it is in each checkpoint ----
+  prng::Engine rng;                  // weights init and fixed noise first, then every batch's noise
+  std::vector<float> fixed_noise;    // [kGridImages, nz]: the latent vectors of every sample grid
+  int64_t iter = 0;                  // iterations completed
+  double wall_seconds = 0;           // training wall time of those iterations, over every invocation
+  std::filesystem::path last_checkpoint;  // empty until one is restored or written
+  bool restored = false;             // continued from a checkpoint
+
+  // ---- what each iteration records ----
+  std::vector<nn::Param*> g_params, d_params;
+  std::vector<std::string> g_names, d_names;  // state_dict names, in the order of the norm columns
+  std::vector<std::string> header;   // metrics.csv columns
+  std::optional<CsvLog> metrics, warnings;
+  HealthMonitor health;
+  std::optional<PeriodicQuality> quality;  // --eval-every
+  std::optional<pipeline::Progress> progress;
+  PhaseClock clock;
+
+  // ---- host buffers ----
+  std::vector<float> real;   // [B, nc, S, S] the batch, normalized to [-1, 1]
+  std::vector<float> noise;  // [B, nz] its latent vectors
+  std::vector<float> grid;   // [kGridImages, nc, S, S] G(fixed_noise) in eval mode
+  std::vector<float> fake;   // [B, nc, S, S] G(noise) of the step, for the diversity check
+};
+
+// Checks the directory policy (a run is never overwritten without --resume; a resumed run keeps the options that
+// shape its computation), then builds the run: restored from its newest usable checkpoint, or initialized as the
+// tutorial does; options.cfg and info.txt written; metrics.csv and warnings.csv opened (cut back to the
+// checkpoint on resume) and the health monitor replayed; every sampler built before the first step.
+// Throws std::invalid_argument for a bad option (named), std::runtime_error for everything else.
+std::unique_ptr<RunState> open_run(const TrainOptions& o, std::ostream& out);
+
+// Writes checkpoints/ckpt_<iter>.h5 of the state after `run.iter` iterations, prunes old checkpoints and refreshes
+// the report.
+void save_checkpoint(RunState& run);
+
+}  // namespace trainer
