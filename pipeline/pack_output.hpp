@@ -1,5 +1,5 @@
 // The pack's output policy (used by pack.cpp, see pack.hpp): the pack key that decides
-// whether a resume may continue, the options record, the output directory before packing (--resume / --force),
+// whether a resume may continue, the output directory before packing (--resume / --force),
 // the state an interrupted or finished run left behind, and the disk-space checks.
 #pragma once
 #include "pipeline/manifest.hpp"

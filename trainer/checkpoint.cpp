@@ -1,4 +1,4 @@
-// Checkpoint v1 and weights files in HDF5 (see checkpoint.hpp for the layout).
+// Checkpoints (version 2) and weights files in HDF5 (see checkpoint.hpp for the layout).
 #include "trainer/checkpoint.hpp"
 
 #include "pipeline/h5.hpp"

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iomanip>
 #include <sstream>
 #include <stdexcept>
 
@@ -43,6 +44,16 @@ std::string to_json(const EvalResult& r) {
     s << (i ? ", " : "") << '"' << r.swd_level_sizes[i] << "\": " << format_value(r.swd_per_level[i]);
   s << "}, \"swd_avg_x1e3\": " << format_value(r.swd_average) << ", \"msssim_fake\": " << format_value(r.msssim_fake)
     << ", \"msssim_real\": " << format_value(r.msssim_real) << ", \"seconds\": " << format_value(r.seconds) << "}";
+  return s.str();
+}
+
+std::string to_text(const EvalResult& r) {
+  std::ostringstream s;
+  s << std::fixed << std::left << "images per set  " << r.n << '\n' << std::setprecision(3);
+  for (size_t i = 0; i < r.swd_per_level.size(); ++i)
+    s << "SWD x1e3 @" << std::setw(4) << r.swd_level_sizes[i] << "  " << r.swd_per_level[i] << '\n';
+  s << "SWD x1e3 avg    " << r.swd_average << '\n' << std::setprecision(4) << "MS-SSIM fake    " << r.msssim_fake
+    << "\nMS-SSIM real    " << r.msssim_real << '\n' << std::setprecision(1) << "seconds         " << r.seconds << '\n';
   return s.str();
 }
 

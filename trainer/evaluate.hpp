@@ -14,6 +14,9 @@ struct EvalResult : QualityScores {
 
 // Throws std::invalid_argument naming a bad option, std::runtime_error for an unreadable file.
 EvalResult evaluate(const EvalOptions& o);
+// One JSON object (eval --json): {"n", "swd_x1e3": {"<size>": ...}, "swd_avg_x1e3", "msssim_fake", ...}.
 std::string to_json(const EvalResult& r);
+// Aligned "name  value" lines, one per figure (eval's default output).
+std::string to_text(const EvalResult& r);
 
 }  // namespace trainer

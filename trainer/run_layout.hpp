@@ -10,13 +10,16 @@
 namespace trainer::run_layout {
 
 inline constexpr const char* kMetrics = "metrics.csv";    // one row per iteration, appended
-inline constexpr const char* kWarnings = "warnings.csv";  // iter,kind,message
+inline constexpr const char* kWarnings = "warnings.csv";  // columns kWarningsColumns, one row per warning
 inline constexpr const char* kOptions = "options.cfg";    // the options used, as a --config file
 inline constexpr const char* kInfo = "info.txt";          // `dcgan-onednn info` of the machine that trained
 inline constexpr const char* kReport = "report.html";
 inline constexpr const char* kSamplesDir = "samples";
 inline constexpr const char* kRealSamples = "real_samples.png";
 inline constexpr const char* kCheckpointsDir = "checkpoints";
+
+// The columns of warnings.csv (a HealthWarning per row; run_files.cpp reads them back in this order).
+inline constexpr const char* kWarningsColumns[] = {"iter", "kind", "message"};
 
 // Every sample grid (and real_samples.png) shows the images of the tutorial's fixed_noise: 64, in rows of 8.
 inline constexpr int kGridImages = 64;

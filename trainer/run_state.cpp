@@ -121,7 +121,9 @@ void open_logs(RunState& s) {
   s.header = metrics_header(s.g_names, s.d_names);
   const std::optional<int64_t> resume_iter = s.opts.resume ? std::optional<int64_t>(s.iter) : std::nullopt;
   s.metrics.emplace(s.dir / rl::kMetrics, s.header, static_cast<int>(metrics_column("iter")), resume_iter);
-  s.warnings.emplace(s.dir / rl::kWarnings, std::vector<std::string>{"iter", "kind", "message"}, 0, resume_iter);
+  s.warnings.emplace(s.dir / rl::kWarnings,
+                     std::vector<std::string>(std::begin(rl::kWarningsColumns), std::end(rl::kWarningsColumns)), 0,
+                     resume_iter);
   if (s.restored) replay_health(s.health, s.dir / rl::kMetrics, s.iter);
 }
 

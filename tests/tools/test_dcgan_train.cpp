@@ -1,5 +1,6 @@
 // End-to-end tests of `dcgan-onednn train`, `sample` and `eval` on a tiny real cache (Fashion-MNIST, packed
 // by celeba-pack): the run directory's files, exact resume after kill -9, option errors, sampling.
+#include "pipeline/h5.hpp"
 #include "support/run.hpp"
 #include "trainer/checkpoint.hpp"
 #include "trainer/csv_log.hpp"
@@ -244,6 +245,34 @@ TEST_F(Train, SampleAndEvalFromCheckpoint) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(\{"n": 64, "swd_x1e3": \{"64": [0-9.e+-]+, "32": [0-9.e+-]+, "16": [0-9.e+-]+\}, "swd_avg_x1e3": )")))
       << r.out;
+  r = run(kDcgan + " eval --checkpoint " + ckpt + " --data " + cache_dir().string() + " --n 64");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(images per set  64\nSWD x1e3 @64    [0-9.]+\nSWD x1e3 @32 )")))
+      << r.out;
+}
+
+// A version 1 checkpoint continued another noise stream: --resume refuses it, names the way out (--init-from) and
+// leaves the run as it was; the weights still start a new run.
+TEST_F(Train, ResumeRefusesVersion1CheckpointAndKeepsIt) {
+  const fs::path base = testsupport::fresh_dir("train_resume_v1");
+  const fs::path run_dir = base / "run";
+  const std::string common = " --data " + cache_dir().string() + kSmall + " --sample-every 0 --log-every 0";
+  ASSERT_EQ(run(kDcgan + " train --out " + run_dir.string() + common + " --iters 4").status, 0);
+  const fs::path ckpt = run_dir / "checkpoints/ckpt_0000004.h5";
+  {
+    h5::File f = h5::File::open(ckpt, true);
+    h5::set_attr(f.id(), "version", int64_t{1}, f.file());
+  }
+  const std::string metrics = slurp(run_dir / "metrics.csv");
+  const auto r = run(kDcgan + " train --out " + run_dir.string() + " --resume --iters 8 --no-progress");
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.err.find("version 1 checkpoint"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--init-from " + ckpt.string()), std::string::npos) << r.err;
+  EXPECT_TRUE(fs::exists(ckpt)) << "a sound file of another version is not set aside as damaged";
+  EXPECT_EQ(slurp(run_dir / "metrics.csv"), metrics);
+  EXPECT_EQ(run(kDcgan + " train --out " + (base / "new").string() + common + " --iters 1 --init-from " +
+                ckpt.string()).status,
+            0);
 }
 
 // A NaN in the data must stop training at that iteration, naming the tensor, and leave earlier checkpoints valid.

@@ -5,6 +5,7 @@
 #include "trainer/csv_log.hpp"
 #include "trainer/image_grid.hpp"
 #include "trainer/options.hpp"
+#include "trainer/run_layout.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -103,7 +104,9 @@ inline int write_synthetic_run(const fs::path& dir, const RunSpec& spec) {
     f << "0,5,999999,0.12";  // cut inside a row: no newline
   }
   {
-    trainer::CsvLog w(dir / "warnings.csv", {"iter", "kind", "message"}, 0, std::nullopt);
+    namespace rl = trainer::run_layout;
+    trainer::CsvLog w(dir / rl::kWarnings, {std::begin(rl::kWarningsColumns), std::end(rl::kWarningsColumns)}, 0,
+                      std::nullopt);
     w.append({"120", "d_wins", "Loss_D has stayed below 0.05 for 100 iterations (now 0.01, Loss_G 7.2): the "
                                "discriminator wins"});
     w.append({"274", "exploding_gradients", "grad:D:main.0.weight = 512 is 250x its running median 2.05; also "

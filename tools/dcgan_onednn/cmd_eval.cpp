@@ -3,7 +3,6 @@
 #include "dcgan_onednn/commands.hpp"
 #include "trainer/evaluate.hpp"
 
-#include <cstdio>
 #include <iostream>
 
 namespace dcgan_cli {
@@ -25,16 +24,7 @@ int cmd_eval(int argc, const char* const argv[]) {
   if (!cli::parse(argc, argv, kUsage, trainer::eval_options(), o))
     return cli::kExitOk;
   const trainer::EvalResult r = trainer::evaluate(o);
-  if (o.json) {
-    std::cout << trainer::to_json(r) << '\n';
-    return cli::kExitOk;
-  }
-  std::printf("images per set  %d\n", r.n);
-  for (size_t i = 0; i < r.swd_per_level.size(); ++i)
-    std::printf("SWD x1e3 @%-4d  %.3f\n", r.swd_level_sizes[i], r.swd_per_level[i]);
-  std::printf("SWD x1e3 avg    %.3f\n", r.swd_average);
-  std::printf("MS-SSIM fake    %.4f\nMS-SSIM real    %.4f\nseconds         %.1f\n", r.msssim_fake, r.msssim_real,
-              r.seconds);
+  std::cout << (o.json ? trainer::to_json(r) + '\n' : trainer::to_text(r));
   return cli::kExitOk;
 }
 
