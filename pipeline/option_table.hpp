@@ -228,31 +228,101 @@ void validate(const Table<O>& t, const O& o) {
   }
 }
 
+// ---- config files: "name = value" lines ----
+//
+// A value is written bare when it reads back as it is, else in double quotes with \\ \" \n \r \t escapes
+// (a path holding '#', which would start a comment, or a newline). Bytes outside ASCII pass through as they are.
+
+inline std::string quote_config_value(std::string_view v) {
+  const bool bare = v.find_first_of("#\"\\\n\r\t") == std::string_view::npos &&
+                    (v.empty() || (v.front() != ' ' && v.back() != ' '));
+  if (bare) return std::string(v);
+  std::string q = "\"";
+  for (char c : v) {
+    switch (c) {
+      case '"': q += "\\\""; break;
+      case '\\': q += "\\\\"; break;
+      case '\n': q += "\\n"; break;
+      case '\r': q += "\\r"; break;
+      case '\t': q += "\\t"; break;
+      default: q += c;
+    }
+  }
+  return q + "\"";
+}
+
 // "name = value" lines of every saved row, in table order, under a '#' title line: a config file that reads back.
 template <class O>
 std::string config_text(const Table<O>& t, const O& o, std::string_view title) {
   std::string s = "# " + std::string(title) + "\n";
   for (const auto& r : t)
-    if (!r.has(kNotSaved) && !r.has(kPositional)) s += r.name + " = " + r.get(o) + "\n";
+    if (!r.has(kNotSaved) && !r.has(kPositional)) s += r.name + " = " + quote_config_value(r.get(o)) + "\n";
   return s;
 }
 
-// "name = value" lines of a config file, in order: '#' starts a comment, blank lines and [sections] are skipped.
-inline std::vector<std::pair<std::string, std::string>> parse_config_text(std::string_view text) {
-  auto trim = [](std::string_view s) {
-    const auto b = s.find_first_not_of(" \t\r"), e = s.find_last_not_of(" \t\r");
-    return b == std::string_view::npos ? std::string() : std::string(s.substr(b, e - b + 1));
-  };
-  std::vector<std::pair<std::string, std::string>> kv;
-  while (!text.empty()) {
-    const auto nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
-    const std::string l = trim(line.substr(0, line.find('#')));
-    const auto eq = l.find('=');
-    if (l.empty() || l.front() == '[' || eq == std::string::npos) continue;
-    kv.emplace_back(trim(std::string_view(l).substr(0, eq)), trim(std::string_view(l).substr(eq + 1)));
+struct ConfigEntry {
+  std::string name, value;
+  int line = 0;  // 1-based, for messages
+};
+
+namespace detail {
+
+inline std::string trim(std::string_view s) {
+  const auto b = s.find_first_not_of(" \t\r"), e = s.find_last_not_of(" \t\r");
+  return b == std::string_view::npos ? std::string() : std::string(s.substr(b, e - b + 1));
+}
+
+// The value after '=': quoted (escapes decoded; only a comment may follow) or bare (up to a '#' comment, trimmed).
+inline std::string config_value(std::string_view v, int line) {
+  const auto start = v.find_first_not_of(" \t");
+  if (start == std::string_view::npos) return {};
+  v.remove_prefix(start);
+  if (v.front() != '"') return trim(v.substr(0, v.find('#')));
+  std::string out;
+  size_t i = 1;
+  for (; i < v.size() && v[i] != '"'; ++i) {
+    if (v[i] != '\\') {
+      out += v[i];
+      continue;
+    }
+    if (++i == v.size()) break;  // a backslash at the end: the closing quote is missing
+    const char e = v[i];
+    const char* decoded = e == 'n' ? "\n" : e == 'r' ? "\r" : e == 't' ? "\t" : e == '"' ? "\"" : e == '\\' ? "\\" : nullptr;
+    if (!decoded) throw std::invalid_argument("line " + std::to_string(line) + ": unknown escape '\\" + std::string(1, e) + "'");
+    out += decoded;
   }
+  if (i >= v.size()) throw std::invalid_argument("line " + std::to_string(line) + ": the closing '\"' is missing");
+  const std::string rest = trim(v.substr(i + 1));
+  if (!rest.empty() && rest.front() != '#')
+    throw std::invalid_argument("line " + std::to_string(line) + ": '" + rest + "' after the quoted value");
+  return out;
+}
+
+}  // namespace detail
+
+// The entries of a config file, in order: blank lines and '#' comments are skipped. Throws std::invalid_argument
+// ("line N: why") for a line that is not "name = value" or a malformed quoted value.
+inline std::vector<ConfigEntry> parse_config_entries(std::string_view text) {
+  std::vector<ConfigEntry> entries;
+  for (int line = 1; !text.empty(); ++line) {
+    const auto nl = text.find('\n');
+    const std::string_view l = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    const std::string t = detail::trim(l);
+    if (t.empty() || t.front() == '#') continue;
+    const auto eq = l.find('=');
+    const std::string name = eq == std::string_view::npos ? std::string() : detail::trim(l.substr(0, eq));
+    if (name.empty() || name.find_first_of("#\"[") != std::string::npos)
+      throw std::invalid_argument("line " + std::to_string(line) + ": expected 'name = value', got '" + t + "'");
+    entries.push_back({name, detail::config_value(l.substr(eq + 1), line), line});
+  }
+  return entries;
+}
+
+// The same as (name, value) pairs.
+inline std::vector<std::pair<std::string, std::string>> parse_config_text(std::string_view text) {
+  std::vector<std::pair<std::string, std::string>> kv;
+  for (auto& e : parse_config_entries(text)) kv.emplace_back(std::move(e.name), std::move(e.value));
   return kv;
 }
 

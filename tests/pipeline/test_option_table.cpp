@@ -122,12 +122,35 @@ TEST(OptionTable, ConfigTextReadsBackToTheSameOptions) {
     }
 }
 
-TEST(OptionTable, ParseConfigTextSkipsCommentsSectionsAndBlankLines) {
-  const auto kv = opt::parse_config_text("# c\n\n[section]\n a = 1 # trailing\nb=two words\r\nnot a pair\nc =");
-  ASSERT_EQ(kv.size(), 3u);
+TEST(OptionTable, ParseConfigTextSkipsCommentsAndBlankLines) {
+  const auto kv = opt::parse_config_text("# c\n\n a = 1 # trailing\nb=two words\r\nc =\nd = \"x # y\" # z");
+  ASSERT_EQ(kv.size(), 4u);
   EXPECT_EQ(kv[0], (std::pair<std::string, std::string>{"a", "1"}));
   EXPECT_EQ(kv[1], (std::pair<std::string, std::string>{"b", "two words"}));
   EXPECT_EQ(kv[2], (std::pair<std::string, std::string>{"c", ""}));
+  EXPECT_EQ(kv[3], (std::pair<std::string, std::string>{"d", "x # y"}));
+}
+
+TEST(OptionTable, ConfigValuesRoundTripExactly) {
+  Opts o;
+  for (const std::string v : {"o/cache#x", "a = b", " lead and trail ", "two\nlines\r\n", "tab\there",
+                              "quote\" and \\ backslash", "caf\xc3\xa9 \xe6\x95\xb0\xe6\x8d\xae", "", "[not a section]"}) {
+    o.path = v;
+    const auto entries = opt::parse_config_entries(opt::config_text(table(), o, "t"));
+    ASSERT_FALSE(entries.empty());
+    EXPECT_EQ(entries[0].name, "path");
+    EXPECT_EQ(entries[0].value, v);
+  }
+}
+
+TEST(OptionTable, MalformedConfigLinesAreNamedByLine) {
+  EXPECT_EQ(error_of([] { opt::parse_config_entries("a = 1\nno equals sign"); }),
+            "line 2: expected 'name = value', got 'no equals sign'");
+  EXPECT_EQ(error_of([] { opt::parse_config_entries("[section]\na = 1"); }),
+            "line 1: expected 'name = value', got '[section]'");
+  EXPECT_EQ(error_of([] { opt::parse_config_entries("a = \"open"); }), "line 1: the closing '\"' is missing");
+  EXPECT_EQ(error_of([] { opt::parse_config_entries("a = \"x\\q\""); }), "line 1: unknown escape '\\q'");
+  EXPECT_EQ(error_of([] { opt::parse_config_entries("\n\na = \"x\" y"); }), "line 3: 'y' after the quoted value");
 }
 
 TEST(OptionTable, ShapeChangeComparesCanonicalTextOfShapingOptionsOnly) {

@@ -7,6 +7,7 @@
 #include <hdf5.h>
 #include <oneapi/tbb/version.h>
 
+#include <fstream>
 #include <regex>
 #include <thread>
 
@@ -60,6 +61,28 @@ TEST(DcganCli, TrainOptionOutOfRangeNamed) {
   const auto r3 = run(kDcgan + " train --data d --out o --nz 0");
   EXPECT_EQ(r3.status, 2);
   EXPECT_NE(r3.err.find("--nz"), std::string::npos) << r3.err;
+}
+
+// A --config file is read through the same table: the command line wins, and a bad line is named by file and line.
+TEST(DcganCli, ConfigFileErrorsNameFileAndLine) {
+  const auto dir = testsupport::fresh_dir("cli_config");
+  const auto cfg = (dir / "bad.cfg").string();
+  std::ofstream(cfg) << "# options\nbatch = 64\nbogus = 1\n";
+  auto r = run(kDcgan + " train --data d --out o --config " + cfg);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("'" + cfg + "' line 3: unknown option 'bogus'"), std::string::npos) << r.err;
+  std::ofstream(cfg) << "batch = many\n";
+  r = run(kDcgan + " train --data d --out o --config " + cfg);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("line 1: --batch: expected an integer, got 'many'"), std::string::npos) << r.err;
+  // The command line wins over the file: --batch 0 is refused although the file says 64.
+  std::ofstream(cfg) << "batch = 64\n";
+  r = run(kDcgan + " train --data d --out o --batch 0 --config " + cfg);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--batch: must be >= 1, got 0"), std::string::npos) << r.err;
+  r = run(kDcgan + " train --config " + (dir / "missing.cfg").string());
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("missing.cfg"), std::string::npos) << r.err;
 }
 
 // `info` must print what the linked libraries report, not constants: compare with the same calls made here.

@@ -251,6 +251,21 @@ TEST_F(Train, SampleAndEvalFromCheckpoint) {
       << r.out;
 }
 
+// options.cfg keeps values exactly: a data path with '#' (a comment in a bare value) and spaces resumes on the same
+// data, not on the directory its text before '#' names.
+TEST_F(Train, ResumeKeepsAPathWithHashAndSpaces) {
+  const fs::path base = testsupport::fresh_dir("train_hash");
+  const fs::path data = base / "cache #1 ";
+  fs::create_directory_symlink(cache_dir(), data);
+  const fs::path run_dir = base / "run";
+  const std::string args = kSmall + " --sample-every 0 --log-every 0 --checkpoint-every 2";
+  ASSERT_EQ(run(kDcgan + " train --out " + run_dir.string() + " --data '" + data.string() + "' --iters 2" + args).status,
+            0);
+  const auto r = run(kDcgan + " train --out " + run_dir.string() + " --resume --iters 4 --no-progress");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(lines(slurp(run_dir / "metrics.csv")).size(), 5u);
+}
+
 // A version 1 checkpoint continued another noise stream: --resume refuses it, names the way out (--init-from) and
 // leaves the run as it was; the weights still start a new run.
 TEST_F(Train, ResumeRefusesVersion1CheckpointAndKeepsIt) {

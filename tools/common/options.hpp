@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
+#include <set>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -17,7 +19,7 @@ namespace cli {
 
 // Where options come from besides the command line, in decreasing priority.
 struct ConfigFiles {
-  bool option = false;  // adds --config FILE: "name = value" lines, the command line wins
+  bool option = false;  // adds --config FILE: "name = value" lines (opt::parse_config_entries), the command line wins
   // Files read after the command line and --config (train --resume reads the run's options.cfg), chosen from the
   // raw values given so far. A file that does not exist is skipped.
   std::function<std::vector<std::filesystem::path>(const boost::program_options::variables_map&)> more;
@@ -43,21 +45,46 @@ void add_row(boost::program_options::options_description& desc, const opt::Row<O
   desc.add_options()(row.name.c_str(), v, help.c_str());
 }
 
-inline void store_config_file(const std::filesystem::path& path, const boost::program_options::options_description& all,
-                              boost::program_options::variables_map& vm, bool must_exist) {
-  std::ifstream f(path);
+// Applies a config file's "name = value" lines (opt::parse_config_entries) through the table, skipping the
+// options in `given` (set by the command line or an earlier file), then adds the file's options to `given`.
+// Throws UsageError naming the file and line of an unknown option or a bad value.
+template <class O>
+void apply_config_file(const std::filesystem::path& path, const opt::Table<O>& table, O& target,
+                       std::set<std::string>& given, bool must_exist) {
+  std::ifstream f(path, std::ios::binary);
   if (!f) {
     if (must_exist) throw UsageError("--config: cannot open '" + path.string() + "'");
     return;
   }
-  boost::program_options::store(boost::program_options::parse_config_file(f, all), vm);  // earlier values win
+  const std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  const std::string where = "'" + path.string() + "'";
+  std::vector<opt::ConfigEntry> entries;
+  try {
+    entries = opt::parse_config_entries(text);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(where + " " + e.what());
+  }
+  std::set<std::string> in_file;
+  for (const auto& e : entries) {
+    const opt::Row<O>* row = opt::find(table, e.name);
+    const std::string at = where + " line " + std::to_string(e.line) + ": ";
+    if (!row || row->has(opt::kPositional)) throw UsageError(at + "unknown option '" + e.name + "'");
+    if (given.count(e.name)) continue;
+    try {
+      row->set(target, e.value);
+    } catch (const std::invalid_argument& x) {
+      throw UsageError(at + x.what());
+    }
+    in_file.insert(e.name);
+  }
+  given.insert(in_file.begin(), in_file.end());
 }
 
 }  // namespace detail
 
 // Parses argv (argv[0] is the program or command name) into `target` through the command's table. Prints the
-// usage and the options to stdout and returns false for --help; otherwise stores the command line, then the config
-// files, fills in the defaults, and validates. Throws boost::program_options::error or std::invalid_argument
+// usage and the options to stdout and returns false for --help; otherwise takes the command line and the defaults,
+// then fills in from the config files what the command line did not say, and validates. Throws boost::program_options::error or std::invalid_argument
 // naming the option (both exit 2 through run()).
 template <class O>
 bool parse(int argc, const char* const argv[], const std::string& usage, const opt::Table<O>& table, O& target,
@@ -82,10 +109,14 @@ bool parse(int argc, const char* const argv[], const std::string& usage, const o
     std::cout << visible << '\n';
     return false;
   }
-  if (vm.count("config")) detail::store_config_file(vm["config"].as<std::string>(), all, vm, true);
+  po::notify(vm);  // the command line and the defaults
+  // Config files fill in what the command line did not say: --config first, then the more distant files.
+  std::set<std::string> given;
+  for (const auto& row : table)
+    if (vm.count(row.name) && !vm[row.name].defaulted()) given.insert(row.name);
+  if (vm.count("config")) detail::apply_config_file(vm["config"].as<std::string>(), table, target, given, true);
   if (config.more)
-    for (const auto& path : config.more(vm)) detail::store_config_file(path, all, vm, false);
-  po::notify(vm);
+    for (const auto& path : config.more(vm)) detail::apply_config_file(path, table, target, given, false);
   opt::validate(table, target);
   return true;
 }
