@@ -66,36 +66,62 @@ void check_fits(const Checkpoint& c, nn::Dcgan& model, int64_t batches_per_epoch
 
 }  // namespace
 
-std::optional<ResumePoint> find_resume_point(const fs::path& run, nn::Dcgan& model, int64_t batches_per_epoch,
-                                             std::ostream& out) {
-  const fs::path dir = run / rl::kCheckpointsDir;
+namespace {
+
+// Checkpoints set aside by an earlier resume: a run that has them is never started over silently.
+std::vector<std::string> damaged_checkpoints(const fs::path& dir) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  if (fs::is_directory(dir, ec))
+    for (const auto& e : fs::directory_iterator(dir, ec))
+      if (e.path().extension() == ".damaged") names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+void remove_stale_temporaries(const fs::path& dir) {
   std::error_code ec;
   if (fs::is_directory(dir, ec))
     for (const auto& e : fs::directory_iterator(dir))  // temporaries of writes a kill -9 interrupted
       if (e.path().filename().string().find(".h5.tmp") != std::string::npos) fs::remove(e.path(), ec);
-  const auto all = list_checkpoints(run);
-  std::vector<std::string> reasons;
-  for (auto it = all.rbegin(); it != all.rend(); ++it) {
+}
+
+}  // namespace
+
+std::optional<ResumePoint> find_resume_point(const fs::path& run, nn::Dcgan& model, int64_t batches_per_epoch,
+                                             std::ostream& out) {
+  const fs::path dir = run / rl::kCheckpointsDir;
+  remove_stale_temporaries(dir);
+  auto newest_first = list_checkpoints(run);
+  std::reverse(newest_first.begin(), newest_first.end());
+  for (const auto& path : newest_first) {
+    Checkpoint c;
     try {
-      Checkpoint c = load_checkpoint(*it);
-      check_fits(c, model, batches_per_epoch, it->string());
-      return ResumePoint{*it, std::move(c)};
+      c = load_checkpoint(path);
     } catch (const UnsupportedCheckpointVersion&) {
       throw;  // a sound file of another version: kept as it is, and the run is not continued
-    } catch (const std::exception& e) {
-      fs::path aside = *it;
+    } catch (const std::exception& e) {  // unreadable: set aside (pruning must never keep it over a good one)
+      fs::path aside = path;
       aside += ".damaged";
-      fs::rename(*it, aside, ec);
-      out << "warning: skipping checkpoint " << it->filename().string() << " (set aside as "
+      fs::rename(path, aside);
+      out << "warning: skipping checkpoint " << path.filename().string() << " (set aside as "
           << aside.filename().string() << "): " << e.what() << '\n';
-      reasons.push_back(it->filename().string() + ": " + e.what());
+      continue;
     }
+    try {
+      check_fits(c, model, batches_per_epoch, path.string());
+    } catch (const std::exception& e) {  // sound, but not for this data or model: refuse, change nothing
+      throw std::runtime_error(std::string(e.what()) + "; the run in '" + run.string() +
+                               "' was left as it is (resume it with the data it was trained on)");
+    }
+    return ResumePoint{path, std::move(c)};
   }
-  if (!all.empty()) {
-    std::string why;
-    for (const auto& r : reasons) why += "\n  " + r;
-    throw std::runtime_error("none of the " + std::to_string(all.size()) + " checkpoints in '" + dir.string() +
-                             "' can be resumed (they are kept as *.damaged); refusing to start the run over:" + why);
+  if (const auto damaged = damaged_checkpoints(dir); !damaged.empty()) {
+    std::string names;
+    for (const auto& n : damaged) names += "\n  " + n;
+    throw std::runtime_error("no checkpoint in '" + dir.string() + "' can be resumed, and these were set aside as "
+                             "damaged:" + names + "\nrefusing to start the run over (that would rewrite its " +
+                             rl::kMetrics + "); to start it over anyway, delete them");
   }
   return std::nullopt;
 }

@@ -28,10 +28,12 @@ struct ResumePoint {
 };
 
 // The newest checkpoint that loads and fits everything it will be restored into: both networks' tensors, both
-// Adam states, the fixed noise [64, nz], a loader position inside an epoch of `batches_per_epoch`. Damaged or
-// unfitting checkpoints newer than it are renamed *.damaged (so pruning never keeps them over good ones), with a
-// message on `out`; stale temporaries of killed writes are removed. nullopt when the run has no checkpoint yet.
-// Throws std::runtime_error when checkpoints exist but none can be used (the run is not restarted from 0).
+// Adam states, the fixed noise [kGridImages, nz], a loader position inside an epoch of `batches_per_epoch`.
+// Unreadable checkpoints newer than it are renamed *.damaged (so pruning never keeps them over good ones), with a
+// message on `out`; stale temporaries of killed writes are removed. A sound checkpoint that does not fit (the
+// cache was repacked) stops the resume with nothing changed. nullopt when the run has no checkpoint yet; throws
+// std::runtime_error when it has checkpoints (or damaged ones set aside earlier) but none can be used: a run is
+// never started over from 0 behind the user's back.
 std::optional<ResumePoint> find_resume_point(const std::filesystem::path& run, nn::Dcgan& model,
                                              int64_t batches_per_epoch, std::ostream& out);
 

@@ -24,7 +24,6 @@ namespace rl = run_layout;
 namespace {
 
 nn::Context make_engine(const TrainOptions& o) {
-  validate(o);  // first: nothing is built from an option out of range
   nn::set_cpu_threads(o.threads);
   return nn::make_context(o.engine, o.precision);
 }
@@ -61,16 +60,25 @@ nn::AdamConfig adam_config(const TrainOptions& o) {
   return a;
 }
 
-// Never overwrite a run without --resume; a resumed run must be a run and keep its options.
-void check_run_directory(const TrainOptions& o) {
+// Before anything is created: the options are in range, and --resume names a run.
+void check_options(const TrainOptions& o) {
+  validate(o);
+  if (o.resume && !fs::exists(fs::path(o.out) / rl::kOptions))
+    throw std::invalid_argument("--resume: '" + o.out + "' is not a run directory (no " + rl::kOptions + ")");
+}
+
+// Under the run directory's lock: never overwrite a run without --resume; a resumed run keeps its options.
+fs::path checked_run_directory(const TrainOptions& o) {
   const fs::path run = o.out;
-  if (!o.resume && fs::exists(run) && !fs::is_empty(run))
+  bool empty = true;
+  for (const auto& e : fs::directory_iterator(run))
+    if (e.path().filename() != pipeline::kLockFile) empty = false;
+  if (!o.resume && !empty)
     throw std::invalid_argument("--out: '" + run.string() +
                                 "' already exists and is not empty; pass --resume to continue that run, or choose "
                                 "a new directory (a run is never overwritten)");
-  if (o.resume && !fs::exists(run / rl::kOptions))
-    throw std::invalid_argument("--resume: '" + run.string() + "' is not a run directory (no " + rl::kOptions + ")");
   if (o.resume) check_resume_options(run, o);
+  return run;
 }
 
 // The newest usable checkpoint into the model and the loop state; false when the run has none yet.
@@ -143,8 +151,9 @@ std::string rng_text(const prng::Engine& rng) {
 }  // namespace
 
 RunState::RunState(const TrainOptions& o)
-    : opts(o),
-      dir(o.out),
+    : lock(o.out, "run directory"),
+      opts(o),
+      dir(checked_run_directory(o)),
       ctx(make_engine(o)),
       loader(o.data, loader_options(o)),
       model(ctx, model_config(o, loader), adam_config(o)),
@@ -160,7 +169,7 @@ RunState::RunState(const TrainOptions& o)
       grid(static_cast<size_t>(rl::kGridImages) * model.image_elems()) {}
 
 std::unique_ptr<RunState> open_run(const TrainOptions& o, std::ostream& out) {
-  check_run_directory(o);
+  check_options(o);
   auto s = std::make_unique<RunState>(o);
   s->restored = o.resume && restore_newest(*s, out);
   if (!s->restored) start_fresh(*s);

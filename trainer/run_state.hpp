@@ -3,6 +3,7 @@
 #pragma once
 #include "nn/context.hpp"
 #include "nn/dcgan.hpp"
+#include "pipeline/dir_lock.hpp"
 #include "pipeline/loader.hpp"
 #include "pipeline/progress.hpp"
 #include "portable_random.hpp"
@@ -23,11 +24,13 @@
 namespace trainer {
 
 struct RunState {
-  // Engine, loader, model and buffers for the options; reads and writes nothing in the run directory.
+  // Locks the run directory (creating it for a new run) and checks the directory policy, then builds the engine,
+  // loader, model and buffers for the options. Writes nothing else in the run directory.
   explicit RunState(const TrainOptions& o);
   RunState(const RunState&) = delete;
   RunState& operator=(const RunState&) = delete;
 
+  const pipeline::DirLock lock;      // one writer per run directory, held until the run is closed
   const TrainOptions opts;
   const std::filesystem::path dir;   // the run directory
   nn::Context ctx;
@@ -62,8 +65,9 @@ struct RunState {
   std::vector<float> fake;   // [B, nc, S, S] G(noise) of the step, for the diversity check
 };
 
-// Checks the directory policy (a run is never overwritten without --resume; a resumed run keeps the options that
-// shape its computation), then builds the run: restored from its newest usable checkpoint, or initialized as the
+// Takes the run directory's lock (a second train on it refuses, naming the process that holds it) and checks the
+// directory policy (a run is never overwritten without --resume; a resumed run keeps the options that shape its
+// computation), then builds the run: restored from its newest usable checkpoint, or initialized as the
 // tutorial does; options.cfg and info.txt written; metrics.csv and warnings.csv opened (cut back to the
 // checkpoint on resume) and the health monitor replayed; every sampler built before the first step.
 // Throws std::invalid_argument for a bad option (named), std::runtime_error for everything else.

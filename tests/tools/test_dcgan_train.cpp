@@ -188,6 +188,59 @@ TEST_F(Train, ResumeRefusesOtherOptionsAndUnusableCheckpoints) {
   EXPECT_EQ(r.status, 1) << r.err;
   EXPECT_NE(r.err.find("refusing to start the run over"), std::string::npos) << r.err;
   EXPECT_EQ(slurp(run_dir / "metrics.csv"), metrics);
+  // Asked again, with every checkpoint now set aside as *.damaged: still refused, never restarted from 0.
+  r = run(kDcgan + " train --out " + run_dir.string() + " --resume --iters 20 --no-progress");
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.err.find("ckpt_0000012.h5.damaged"), std::string::npos) << r.err;
+  EXPECT_EQ(slurp(run_dir / "metrics.csv"), metrics);
+}
+
+// A cache repacked with fewer images: its checkpoints are sound but do not fit. The resume is refused with nothing
+// renamed, and refused again when asked again (issue 13, finding 1).
+TEST_F(Train, ResumeOnRepackedCacheRefusesAndKeepsCheckpoints) {
+  const fs::path base = testsupport::fresh_dir("train_repacked");
+  const fs::path cache = base / "cache", run_dir = base / "run";
+  const std::string pack = kPack + " --input " + kFashion + " --layout idx --channels 1 --quiet --output " + cache.string();
+  ASSERT_EQ(run(pack + " --limit 320").status, 0);
+  ASSERT_EQ(run(kDcgan + " train --data " + cache.string() + " --out " + run_dir.string() + kSmall +
+                " --iters 6 --checkpoint-every 3 --sample-every 0 --log-every 0").status, 0);
+  ASSERT_EQ(run(pack + " --limit 40 --force").status, 0);
+  const std::string metrics = slurp(run_dir / "metrics.csv");
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const auto r = run(kDcgan + " train --out " + run_dir.string() + " --resume --iters 12 --no-progress");
+    EXPECT_EQ(r.status, 1) << r.out << r.err;
+    EXPECT_NE(r.err.find("does not fit an epoch of 2 batches"), std::string::npos) << r.err;
+    EXPECT_TRUE(fs::exists(run_dir / "checkpoints/ckpt_0000006.h5"));
+    EXPECT_TRUE(fs::exists(run_dir / "checkpoints/ckpt_0000003.h5"));
+    EXPECT_EQ(slurp(run_dir / "metrics.csv"), metrics);
+  }
+}
+
+// One writer per run directory: a second train on it refuses at once, naming the process that holds it.
+TEST_F(Train, SecondWriterOnARunDirectoryIsRefused) {
+  const fs::path base = testsupport::fresh_dir("train_lock");
+  const fs::path out = base / "run";
+  const auto proc = testsupport::spawn(kDcgan + " train --out " + out.string() + " --data " + cache_dir().string() +
+                                           kSmall + " --iters 100000 --sample-every 0 --log-every 0",
+                                       base / "log");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!fs::exists(out / "metrics.csv") && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto second = run(kDcgan + " train --out " + out.string() + " --resume --no-progress");
+  const auto fresh = run(kDcgan + " train --out " + out.string() + " --data " + cache_dir().string() + kSmall);
+  const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ::kill(proc.pid, SIGINT);
+  EXPECT_EQ(testsupport::wait_exit(proc, 60), 130) << slurp(proc.err_path);
+  for (const auto* r : {&second, &fresh}) {
+    EXPECT_EQ(r->status, 1) << r->err;
+    EXPECT_NE(r->err.find("run directory '" + out.string() + "' is in use by process " + std::to_string(proc.pid)),
+              std::string::npos)
+        << r->err;
+  }
+  EXPECT_LT(waited, 30.0) << "the second writer must refuse at once, not wait for the lock";
+  // The lock goes with its holder: the run resumes now.
+  EXPECT_EQ(run(kDcgan + " train --out " + out.string() + " --resume --iters 1 --no-progress").status, 0);
 }
 
 // SIGINT writes a checkpoint at the iteration reached and exits 130; --resume then continues from there.
