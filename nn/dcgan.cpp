@@ -18,12 +18,15 @@ namespace nn {
 namespace {
 
 void validate(const DcganConfig& c) {
-  auto positive = [](int v, const char* opt) {
-    if (v < 1) throw std::invalid_argument(std::string("--") + opt + ": must be at least 1, got " + std::to_string(v));
+  auto in_range = [](int v, int hi, const char* opt) {
+    if (v < 1 || v > hi)
+      throw std::invalid_argument(std::string("--") + opt + ": must be in [1, " + std::to_string(hi) + "], got " +
+                                  std::to_string(v));
   };
-  positive(c.nz, "nz");
-  positive(c.ngf, "ngf");
-  positive(c.ndf, "ndf");
+  in_range(c.nz, kMaxLatent, "nz");
+  in_range(c.ngf, kMaxFeatureMaps, "ngf");
+  in_range(c.ndf, kMaxFeatureMaps, "ndf");
+  in_range(c.batch, kMaxBatch, "batch");
   if (c.nc != 1 && c.nc != 3)
     throw std::invalid_argument("nc: the model takes 1 (gray) or 3 (RGB) channels, got " + std::to_string(c.nc));
   if (c.image_size != kImageSize)

@@ -19,6 +19,12 @@ namespace nn {
 // The image side the tutorial's five-layer networks are built for: 4 -> 8 -> 16 -> 32 -> 64.
 inline constexpr int kImageSize = 64;
 
+// Bounds of the configuration, far above any DCGAN in use (the tutorial: nz 100, ngf = ndf = 64, batch 128) and
+// low enough that no size computed from them overflows and no tensor exceeds 2^29 elements (G main.3 at ngf 1024:
+// 8192 x 4096 x 4 x 4). A value past them is refused by name before anything is allocated.
+inline constexpr int kMaxLatent = 4096;       // nz
+inline constexpr int kMaxFeatureMaps = 1024;  // ngf, ndf
+inline constexpr int kMaxBatch = 65536;
 struct DcganConfig {
   int nz = 100, ngf = 64, ndf = 64, nc = 3, image_size = kImageSize, batch = 128;
 };

@@ -8,6 +8,7 @@
 //
 // Header-only and dependency-free: both celeba-pack's options (pipeline) and the trainer's commands use it.
 #pragma once
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <functional>
@@ -16,6 +17,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -122,6 +124,17 @@ auto in_range(N lo, N hi) {  // [lo, hi]
   return [lo, hi](const auto& v) {
     return v >= lo && v <= hi ? std::string()
                               : "must be in [" + to_text(lo) + ", " + to_text(hi) + "], got " + to_text(v);
+  };
+}
+
+// A thread count: 0 (all cores) up to 4x the cores. More only oversubscribes, and 10,000 threads took minutes
+// and gigabytes before the first step.
+inline auto threads_check() {
+  return [](int v) {
+    const int most = 4 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    return v >= 0 && v <= most ? std::string()
+                               : "must be 0 (all cores) up to " + std::to_string(most) + " (4x the " +
+                                     std::to_string(most / 4) + " cores), got " + std::to_string(v);
   };
 }
 

@@ -48,7 +48,7 @@ opt::Table<PackOptions> make_table() {
       R::custom("compression", "none | deflate[:level] (chunked by image)", compression_text,
                 [](O& o, std::string_view s) { o.deflate_level = parse_compression(s); }),
       R::value("shard-size", &O::shard_size, "images per shard file", 0, opt::at_least(1)),
-      R::value("threads", &O::threads, "worker threads (0: all cores)", 0, opt::at_least(0)),
+      R::value("threads", &O::threads, "worker threads (0: all cores)", 0, opt::threads_check()),
       R::choice("on-error", &O::fail_on_error, kOnErrorNames,
                 "a bad input is recorded in rejected.txt (skip) or stops the pack (fail)"),
       R::value("max-pixels", [=](O& o) -> int64_t& { return transform(o).max_pixels; },

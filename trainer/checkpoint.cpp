@@ -2,8 +2,10 @@
 #include "trainer/checkpoint.hpp"
 
 #include "pipeline/h5.hpp"
+#include "portable_random.hpp"
 
 #include <set>
+#include <sstream>
 #include <stdexcept>
 
 namespace trainer {
@@ -35,13 +37,55 @@ void write_tensor(const h5::Location& g, const std::string& name, const HostTens
   h5::write(g, name, to_dims(t.shape), t.data.data());
 }
 
-HostTensor read_tensor(const h5::Location& g, const std::string& path, const std::string& name) {
-  std::vector<hsize_t> dims;
-  HostTensor t;
-  t.name = name;
-  t.data = h5::read<float>(g, path, &dims);
-  t.shape.assign(dims.begin(), dims.end());
+// Refuses what a tensor declares before anything is allocated for it: a name the model does not have, a shape
+// other than the model's, or (without a model to compare with) more elements than any DCGAN tensor has.
+void check_declared(const std::string& group, const std::string& name, const std::vector<int64_t>& shape,
+                    const NetworkState* expected, const std::string& file) {
+  if (!expected) {
+    double n = 1;
+    for (auto d : shape) n *= static_cast<double>(d);
+    if (n > static_cast<double>(kMaxTensorElements))
+      throw std::runtime_error("'" + file + "': " + group + " tensor '" + name + "' declares shape " +
+                               shape_str(shape) + ", more than the " + std::to_string(kMaxTensorElements) +
+                               " elements any DCGAN tensor here has");
+    return;
+  }
+  for (const auto& e : expected->tensors)
+    if (e.name == name) {
+      if (e.shape != shape)
+        throw CheckpointDoesNotFit("'" + file + "': " + group + " tensor '" + name + "' has shape " + shape_str(shape) +
+                                 ", the model needs " + shape_str(e.shape) + " (different --nz/--ngf/--ndf or channels?)");
+      return;
+    }
+  if (!expected->counters.count(name))
+    throw CheckpointDoesNotFit("'" + file + "': unexpected " + group + " tensor '" + name +
+                               "' (a different architecture?)");
+}
+
+HostTensor read_tensor(const h5::Location& g, const std::string& path, const std::string& name,
+                       const std::string& group, const NetworkState* expected, bool with_data) {
+  h5::Handle d = h5::open_dataset(g, path);
+  const auto dims = h5::dataset_dims(d.id(), "dataset '" + group + "/" + path + "'", g.file());
+  HostTensor t{name, std::vector<int64_t>(dims.begin(), dims.end()), {}};
+  check_declared(group, name, t.shape, expected, g.file());
+  if (with_data) t.data = h5::read<float>(g, path);
   return t;
+}
+
+// One value of a scalar dataset (a checkpoint's loop state), named when it is missing or empty.
+template <class T>
+T read_scalar(const h5::Location& loc, const std::string& name) {
+  const auto v = h5::read<T>(loc, name);
+  if (v.size() != 1)
+    throw h5::Error("'" + name + "' holds " + std::to_string(v.size()) + " values, not one");
+  return v[0];
+}
+
+std::string read_string(const h5::Location& loc, const std::string& name) {
+  const auto v = h5::read_strings(loc, name);
+  if (v.size() != 1 || v[0].empty())
+    throw h5::Error("'" + name + "' is empty");
+  return v[0];
 }
 
 void write_network(const h5::Location& root, const std::string& group, const NetworkState& net) {
@@ -50,8 +94,10 @@ void write_network(const h5::Location& root, const std::string& group, const Net
   for (const auto& [name, v] : net.counters) h5::write(g, name, {}, &v);  // int64 scalar, as PyTorch's buffer
 }
 
-// Reads every dataset of a group: float tensors, and integer scalars as counters.
-NetworkState read_network(const h5::Location& root, const std::string& group) {
+// Reads every dataset of a group: float tensors (names and shapes only without data), and integer scalars as
+// counters. With `expected`, each tensor's name and shape are checked before it is read.
+NetworkState read_network(const h5::Location& root, const std::string& group, const NetworkState* expected,
+                          bool with_data = true) {
   h5::Location g = root.group(group);
   NetworkState net;
   for (const std::string& name : g.links()) {
@@ -60,9 +106,9 @@ NetworkState read_network(const h5::Location& root, const std::string& group) {
     h5::check(type.id(), "reading the type of '" + group + "/" + name + "'", g.file());
     const auto dims = h5::dataset_dims(d.id(), "dataset '" + group + "/" + name + "'", g.file());
     if (H5Tget_class(type.id()) == H5T_INTEGER && dims.empty()) {
-      net.counters[name] = h5::read<int64_t>(g, name).at(0);
+      net.counters[name] = read_scalar<int64_t>(g, name);
     } else {
-      net.tensors.push_back(read_tensor(g, name, name));
+      net.tensors.push_back(read_tensor(g, name, name, group, expected, with_data));
     }
   }
   return net;
@@ -81,12 +127,13 @@ void write_adam(const h5::Location& root, const std::string& group, const AdamSt
 AdamState read_adam(const h5::Location& root, const std::string& group, const NetworkState& net) {
   h5::Location g = root.group(group);
   AdamState a;
-  a.step = h5::read<int64_t>(g, "step").at(0);
+  a.step = read_scalar<int64_t>(g, "step");
   // Moments exist for the parameters (weights and BatchNorm weight/bias), not for running statistics.
   for (const auto& t : net.tensors) {
     if (!g.exists(t.name + "/exp_avg")) continue;
-    a.exp_avg.push_back(read_tensor(g, t.name + "/exp_avg", t.name));
-    a.exp_avg_sq.push_back(read_tensor(g, t.name + "/exp_avg_sq", t.name));
+    const NetworkState same_shape{{HostTensor{t.name, t.shape, {}}}, {}};  // a moment has its parameter's shape
+    a.exp_avg.push_back(read_tensor(g, t.name + "/exp_avg", t.name, group, &same_shape, true));
+    a.exp_avg_sq.push_back(read_tensor(g, t.name + "/exp_avg_sq", t.name, group, &same_shape, true));
   }
   return a;
 }
@@ -140,32 +187,38 @@ void save_checkpoint(const fs::path& path, const Checkpoint& c) {
   });
 }
 
-Checkpoint load_checkpoint(const fs::path& path) {
+Checkpoint load_checkpoint(const fs::path& path, const StateShapes* expected) {
   h5::File f = h5::File::open(path);
   std::string fmt;
   const int64_t v = check_format(f, {kCheckpointFormat}, &fmt);
   if (v == 1)
-    throw UnsupportedCheckpointVersion("'" + path.string() + "' is a version 1 checkpoint, written before the noise, shuffling "
-                             "and weight-init draws became the same on every platform (version 2): resuming it "
-                             "would not continue the same run. Start a new run, from its weights if you like: "
-                             "--init-from " + path.string());
+    throw UnsupportedCheckpointVersion("'" + path.string() + "' is a version 1 checkpoint, written before the noise, "
+                                       "shuffling and weight-init draws became the same on every platform (version "
+                                       "2): resuming it would not continue the same run. Start a new run, from its "
+                                       "weights if you like: --init-from " + path.string());
   if (v != kCheckpointVersion) throw UnsupportedCheckpointVersion(unknown_version(f, fmt, v, kCheckpointVersion));
   Checkpoint c;
   try {
-    c.generator = read_network(f, "generator");
-    c.discriminator = read_network(f, "discriminator");
+    c.generator = read_network(f, "generator", expected ? &expected->generator : nullptr);
+    c.discriminator = read_network(f, "discriminator", expected ? &expected->discriminator : nullptr);
     c.adam_g = read_adam(f, "optimizer/G", c.generator);
     c.adam_d = read_adam(f, "optimizer/D", c.discriminator);
     h5::Location s = f.group("state");
-    c.loop.iteration = h5::read<int64_t>(s, "iteration").at(0);
-    c.loop.epoch = h5::read<int64_t>(s, "epoch").at(0);
-    c.loop.batch = h5::read<int64_t>(s, "batch").at(0);
-    c.loop.wall_seconds = h5::read<double>(s, "wall_seconds").at(0);
-    c.loop.rng = h5::read_strings(s, "rng").at(0);
-    std::vector<hsize_t> dims;
-    c.loop.fixed_noise = h5::read<float>(s, "fixed_noise", &dims);
-    c.loop.fixed_noise_shape.assign(dims.begin(), dims.end());
-    c.options = h5::read_strings(f, "options").at(0);
+    c.loop.iteration = read_scalar<int64_t>(s, "iteration");
+    c.loop.epoch = read_scalar<int64_t>(s, "epoch");
+    c.loop.batch = read_scalar<int64_t>(s, "batch");
+    c.loop.wall_seconds = read_scalar<double>(s, "wall_seconds");
+    c.loop.rng = read_string(s, "rng");
+    prng::Engine probe;
+    if (!(std::istringstream(c.loop.rng) >> probe))
+      throw h5::Error("'state/rng' is not the text of a std::mt19937_64 state");
+    const NetworkState noise_shape{{HostTensor{"fixed_noise", expected ? expected->fixed_noise : std::vector<int64_t>{}, {}}},
+                                   {}};
+    const HostTensor noise =
+        read_tensor(s, "fixed_noise", "fixed_noise", "state", expected ? &noise_shape : nullptr, true);
+    c.loop.fixed_noise = noise.data;
+    c.loop.fixed_noise_shape = noise.shape;
+    c.options = read_string(f, "options");
   } catch (const h5::Error& e) {
     throw std::runtime_error("incomplete checkpoint '" + path.string() + "': " + e.what());
   }
@@ -181,15 +234,16 @@ void save_weights(const fs::path& path, const NetworkState& generator, const Net
   });
 }
 
-void load_weights(const fs::path& path, NetworkState& generator, NetworkState& discriminator) {
+void load_weights(const fs::path& path, NetworkState& generator, NetworkState& discriminator,
+                  const StateShapes* expected, bool with_data) {
   h5::File f = h5::File::open(path);
   std::string fmt;
   const int64_t v = check_format(f, {kWeightsFormat, kCheckpointFormat}, &fmt);
   // Both checkpoint versions hold the same tensors: only the loop state's random stream changed in version 2.
   const int64_t newest = fmt == kWeightsFormat ? kWeightsVersion : kCheckpointVersion;
   if (v < 1 || v > newest) throw std::runtime_error(unknown_version(f, fmt, v, newest));
-  generator = read_network(f, "generator");
-  discriminator = read_network(f, "discriminator");
+  generator = read_network(f, "generator", expected ? &expected->generator : nullptr, with_data);
+  discriminator = read_network(f, "discriminator", expected ? &expected->discriminator : nullptr, with_data);
 }
 
 void check_shapes(const NetworkState& found, const NetworkState& expected, const std::string& network,

@@ -76,19 +76,38 @@ struct UnsupportedCheckpointVersion : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A sound file whose tensors are not the model's (another --nz, another channel count): it must be kept as it is.
+struct CheckpointDoesNotFit : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 // Writes atomically: a temporary file in the same directory, fsync'd, renamed over `path`, directory fsync'd.
 // On any failure (a full disk) the temporary is removed, `path` and every older file stay as they were, and
 // the error is thrown naming the path.
 void save_checkpoint(const std::filesystem::path& path, const Checkpoint& ckpt);
 
-// Reads and validates a checkpoint: format, version (UnsupportedCheckpointVersion) and the presence of every part.
-// Throws with the path and what is wrong. Shapes are checked against the model by the caller (see check_shapes).
-Checkpoint load_checkpoint(const std::filesystem::path& path);
+// The names and shapes a file's tensors must have (HostTensors without data), checked as each tensor is opened and
+// before anything is allocated for it: a 60 KB file declaring a (2^31-1, 64, 4, 4) tensor is refused, not read.
+struct StateShapes {
+  NetworkState generator, discriminator;
+  std::vector<int64_t> fixed_noise;  // a checkpoint's [kGridImages, nz]
+};
+
+// No DCGAN tensor here exceeds this (nn/dcgan.hpp's bounds: G main.3 at ngf 1024 is 8192 x 4096 x 4 x 4):
+// the bound a declared shape meets when no model is there to compare it with.
+inline constexpr int64_t kMaxTensorElements = int64_t{1} << 29;
+
+// Reads and validates a checkpoint: format, version (UnsupportedCheckpointVersion), the presence of every part,
+// a readable RNG state, and with `expected` every tensor's name and shape before it is read (CheckpointDoesNotFit).
+// Throws with the path and what is wrong. Without `expected`, shapes are checked by the caller (see check_shapes).
+Checkpoint load_checkpoint(const std::filesystem::path& path, const StateShapes* expected = nullptr);
 
 // Weights only (both networks), in the same groups: for --init-from and for PyTorch interchange.
 void save_weights(const std::filesystem::path& path, const NetworkState& generator, const NetworkState& discriminator);
-// Reads /generator and /discriminator from a weights file or a checkpoint.
-void load_weights(const std::filesystem::path& path, NetworkState& generator, NetworkState& discriminator);
+// Reads /generator and /discriminator from a weights file or a checkpoint, checked against `expected` as
+// load_checkpoint does. Without data: names and shapes only (what config_from_state needs), nothing allocated.
+void load_weights(const std::filesystem::path& path, NetworkState& generator, NetworkState& discriminator,
+                  const StateShapes* expected = nullptr, bool with_data = true);
 
 // Throws std::runtime_error naming the file and the first tensor whose name set or shape differs from `expected`.
 void check_shapes(const NetworkState& found, const NetworkState& expected, const std::string& network,

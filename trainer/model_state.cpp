@@ -80,6 +80,25 @@ void restore_network(nn::Dcgan& model, Net net, const NetworkState& state) {
   }
 }
 
+StateShapes state_shapes(nn::Dcgan& model) {
+  StateShapes s;
+  for (Net net : {Net::generator, Net::discriminator}) {
+    const Parts p = parts(model, net);
+    NetworkState& n = net == Net::generator ? s.generator : s.discriminator;
+    for (auto* q : p.params) n.tensors.push_back({q->name, q->shape, {}});
+    for (auto* b : p.buffers) n.tensors.push_back({b->name, b->shape, {}});
+    for (auto* c : p.counts) n.counters[c->name] = 0;
+  }
+  return s;
+}
+
+void load_into(nn::Dcgan& model, const std::filesystem::path& file) {
+  const StateShapes want = state_shapes(model);
+  NetworkState g, d;
+  load_weights(file, g, d, &want);
+  restore_checked(model, g, d, file.string());
+}
+
 void restore_checked(nn::Dcgan& model, const NetworkState& g, const NetworkState& d, const std::string& file) {
   check_shapes(g, capture_network(model, Net::generator), "generator", file);
   check_shapes(d, capture_network(model, Net::discriminator), "discriminator", file);
@@ -155,11 +174,11 @@ nn::DcganConfig config_from_state(const NetworkState& g, const NetworkState& d, 
 
 std::unique_ptr<nn::Dcgan> load_model(nn::Context& ctx, const std::filesystem::path& file, int batch) {
   NetworkState g, d;
-  load_weights(file, g, d);
+  load_weights(file, g, d, nullptr, false);  // names and shapes first: the model they describe
   nn::DcganConfig cfg = config_from_state(g, d, file.string());
   cfg.batch = batch;
   auto model = std::make_unique<nn::Dcgan>(ctx, cfg, nn::AdamConfig{});
-  restore_checked(*model, g, d, file.string());
+  load_into(*model, file);
   return model;
 }
 

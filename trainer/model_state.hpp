@@ -18,6 +18,13 @@ NetworkState capture_network(nn::Dcgan& model, Net net);
 // Writes a state_dict back into the model. Tensors are matched by name; call check_shapes first.
 void restore_network(nn::Dcgan& model, Net net, const NetworkState& state);
 
+// The names and shapes of the model's state_dicts (no values): what a file must declare to be loaded into it.
+StateShapes state_shapes(nn::Dcgan& model);
+
+// Both networks' state_dicts from a weights file or checkpoint, each tensor's name and shape checked against the
+// model before it is read: --init-from and `sample`/`eval`.
+void load_into(nn::Dcgan& model, const std::filesystem::path& file);
+
 // Both networks' state_dicts, checked against the model's names and shapes (throwing with `file` and the first
 // tensor that differs) and then restored. Used for --init-from, for sampling from a checkpoint, and by resume.
 void restore_checked(nn::Dcgan& model, const NetworkState& g, const NetworkState& d, const std::string& file);

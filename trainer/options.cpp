@@ -1,6 +1,8 @@
 // The option tables of `dcgan-onednn train`, `sample` and `eval`: one row per option.
 #include "trainer/options.hpp"
 
+#include "nn/dcgan.hpp"
+
 #include <string>
 
 namespace trainer {
@@ -31,14 +33,15 @@ opt::Table<TrainOptions> make_train_table() {
   opt::Table<O> t = {
       R::value("data", &O::data, "celeba-pack cache directory", kRequired | kShapes),
       R::value("out", &O::out, "run directory to create (refuses an existing one without --resume)", kRequired),
-      R::value("epochs", &O::epochs, "epochs over the data", 0, opt::at_least(1)),
-      R::value("iters", &O::iters, "total iterations instead of epochs (0: use --epochs)", 0, pos),
-      R::value("batch", &O::batch, "batch size", kShapes, opt::at_least(1)),
+      R::value("epochs", &O::epochs, "epochs over the data", 0, opt::in_range(1, kMaxEpochs)),
+      R::value("iters", &O::iters, "total iterations instead of epochs (0: use --epochs)", 0,
+               opt::in_range(int64_t{0}, kMaxIterations)),
+      R::value("batch", &O::batch, "batch size", kShapes, opt::in_range(1, nn::kMaxBatch)),
       R::value("lr", &O::lr, "Adam learning rate for both networks", kShapes, adam_lr),
       R::value("beta1", &O::beta1, "Adam beta1 (beta2 = 0.999, eps = 1e-8)", kShapes, adam_beta1),
-      R::value("nz", &O::nz, "latent vector size", kShapes, opt::at_least(1)),
-      R::value("ngf", &O::ngf, "generator feature maps", kShapes, opt::at_least(1)),
-      R::value("ndf", &O::ndf, "discriminator feature maps", kShapes, opt::at_least(1)),
+      R::value("nz", &O::nz, "latent vector size", kShapes, opt::in_range(1, nn::kMaxLatent)),
+      R::value("ngf", &O::ngf, "generator feature maps", kShapes, opt::in_range(1, nn::kMaxFeatureMaps)),
+      R::value("ndf", &O::ndf, "discriminator feature maps", kShapes, opt::in_range(1, nn::kMaxFeatureMaps)),
       R::value("seed", &O::seed, "random seed (weights, noise, shuffling)", kShapes),
   };
   add_engine_rows(t);
@@ -70,7 +73,7 @@ opt::Table<SampleOptions> make_sample_table() {
   };
   opt::Table<O> t = {
       R::value("checkpoint", &O::checkpoint, "checkpoint (checkpoints/ckpt_*.h5) or weights file", kRequired),
-      R::value("n", &O::n, "number of samples (rows with --interpolate)", 0, opt::in_range(1, 4096)),
+      R::value("n", &O::n, "number of samples (rows with --interpolate)", 0, opt::in_range(1, kMaxSampleImages)),
       R::value("out", &O::out, "output PNG", kRequired),
       R::value("seed", &O::seed, "seed of the latent vectors"),
       R::flag("grid", &O::grid, "one grid image instead of N files"),

@@ -11,6 +11,10 @@
 
 namespace trainer {
 
+// Bounds of the loop counters: iterations x batch (images) stays far inside int64.
+inline constexpr int kMaxEpochs = 1'000'000;
+inline constexpr int64_t kMaxIterations = int64_t{1} << 40;
+
 struct TrainOptions {
   std::string data;                 // celeba-pack cache directory
   std::string out;                  // run directory (created; never overwritten without --resume)
@@ -37,6 +41,9 @@ struct TrainOptions {
   bool resume = false;
   bool progress = true;             // progress bar on a terminal
 };
+
+// Images one `sample` call makes (they are generated and held at once): --n, or --n x --interpolate.
+inline constexpr int kMaxSampleImages = 4096;
 
 struct SampleOptions {
   std::string checkpoint;           // checkpoint or weights file
@@ -69,7 +76,7 @@ opt::Row<O> engine_row() {
 template <class O>
 opt::Row<O> threads_row() {
   return opt::For<O>::value("threads", &O::threads, "CPU threads for oneDNN (0: all, the OpenMP default)", 0,
-                            opt::at_least(0));
+                            opt::threads_check());
 }
 
 const opt::Table<TrainOptions>& train_options();

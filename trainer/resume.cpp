@@ -61,7 +61,9 @@ void check_fits(const Checkpoint& c, nn::Dcgan& model, int64_t batches_per_epoch
     throw std::runtime_error("'" + file + "': loader position (epoch " + std::to_string(c.loop.epoch) + ", batch " +
                              std::to_string(c.loop.batch) + ") does not fit an epoch of " +
                              std::to_string(batches_per_epoch) + " batches (was the cache repacked?)");
-  if (c.loop.iteration < 0 || c.loop.rng.empty()) throw std::runtime_error("'" + file + "': loop state is incomplete");
+  if (c.loop.iteration < 0 || c.loop.iteration > kMaxIterations || c.loop.epoch > kMaxIterations)
+    throw std::runtime_error("'" + file + "': loop state out of range (iteration " + std::to_string(c.loop.iteration) +
+                             ", epoch " + std::to_string(c.loop.epoch) + ")");
 }
 
 }  // namespace
@@ -92,14 +94,18 @@ std::optional<ResumePoint> find_resume_point(const fs::path& run, nn::Dcgan& mod
                                              std::ostream& out) {
   const fs::path dir = run / rl::kCheckpointsDir;
   remove_stale_temporaries(dir);
+  StateShapes want = state_shapes(model);
+  want.fixed_noise = {rl::kGridImages, model.config().nz};
   auto newest_first = list_checkpoints(run);
   std::reverse(newest_first.begin(), newest_first.end());
   for (const auto& path : newest_first) {
     Checkpoint c;
     try {
-      c = load_checkpoint(path);
+      c = load_checkpoint(path, &want);
     } catch (const UnsupportedCheckpointVersion&) {
       throw;  // a sound file of another version: kept as it is, and the run is not continued
+    } catch (const CheckpointDoesNotFit& e) {
+      throw std::runtime_error(std::string(e.what()) + "; the run in '" + run.string() + "' was left as it is");
     } catch (const std::exception& e) {  // unreadable: set aside (pruning must never keep it over a good one)
       fs::path aside = path;
       aside += ".damaged";

@@ -105,8 +105,16 @@ MetricsTable read_metrics_csv(const fs::path& path) {
   const size_t eol = text.find('\n');
   if (eol == std::string::npos || eol == 0)
     throw std::runtime_error("'" + path.string() + "' has no header line (empty or torn at its first line)");
+  // A run's header has ~100 columns (the fixed ones and a grad: and weight: column per parameter): a header far
+  // past that is not a run's, and would cost a vector per column for every row.
+  if (eol > kMaxHeaderBytes)
+    throw std::runtime_error("'" + path.string() + "' has a header line of " + std::to_string(eol) +
+                             " bytes, more than the " + std::to_string(kMaxHeaderBytes) + " a run's metrics.csv has");
   t.columns = csv_split(text.substr(0, eol));
   const size_t ncol = t.columns.size();
+  if (ncol > kMaxMetricsColumns)
+    throw std::runtime_error("'" + path.string() + "' has " + std::to_string(ncol) + " columns, more than the " +
+                             std::to_string(kMaxMetricsColumns) + " a run's metrics.csv has");
   t.data.assign(ncol, {});
   // Reserve from a row-length estimate taken on the first data line (10^5+ rows: avoid regrowth).
   const size_t next = text.find('\n', eol + 1);

@@ -25,6 +25,10 @@ struct MetricsTable {
   const std::vector<double>* get(std::string_view name) const;
 };
 
+// Bounds of a metrics.csv header, checked before anything is allocated from it.
+inline constexpr size_t kMaxMetricsColumns = 10'000;
+inline constexpr size_t kMaxHeaderBytes = 1u << 20;
+
 // Reads metrics.csv. Throws std::runtime_error naming the file when it cannot be read or has no header. A last
 // line without its newline is a row being written when the run was killed: it is dropped (it may be cut inside a
 // number), and truncated_last_line says so.

@@ -104,11 +104,7 @@ bool restore_newest(RunState& s, std::ostream& out) {
 // The tutorial's order: weights_init on G then D, then the fixed noise, all from the one seeded engine.
 void start_fresh(RunState& s) {
   s.model.init_weights(s.rng);
-  if (!s.opts.init_from.empty()) {
-    NetworkState g, d;
-    load_weights(s.opts.init_from, g, d);
-    restore_checked(s.model, g, d, s.opts.init_from);
-  }
+  if (!s.opts.init_from.empty()) load_into(s.model, s.opts.init_from);
   prng::fill_normal(s.rng, s.fixed_noise.data(), s.fixed_noise.size());
   fs::create_directories(s.dir / rl::kSamplesDir);
   fs::create_directories(s.dir / rl::kCheckpointsDir);

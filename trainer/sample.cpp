@@ -34,6 +34,10 @@ Rgb8Image to_rgb8(const float* img, int c, int s) {
 
 std::vector<fs::path> sample(const SampleOptions& o, std::ostream& log) {
   validate(o);
+  if (o.interpolate > 0 && int64_t{o.n} * o.interpolate > kMaxSampleImages)
+    throw std::invalid_argument("--n " + std::to_string(o.n) + " rows of --interpolate " + std::to_string(o.interpolate) +
+                                " steps make " + std::to_string(int64_t{o.n} * o.interpolate) + " images; at most " +
+                                std::to_string(kMaxSampleImages) + " per call");
   nn::set_cpu_threads(o.threads);
   nn::Context ctx = nn::make_context(o.engine, nn::Precision::f32);
   auto model = load_model(ctx, o.checkpoint);

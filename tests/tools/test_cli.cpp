@@ -79,10 +79,27 @@ TEST(DcganCli, ConfigFileErrorsNameFileAndLine) {
   std::ofstream(cfg) << "batch = 64\n";
   r = run(kDcgan + " train --data d --out o --batch 0 --config " + cfg);
   EXPECT_EQ(r.status, 2);
-  EXPECT_NE(r.err.find("--batch: must be >= 1, got 0"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--batch: must be in [1, 65536], got 0"), std::string::npos) << r.err;
   r = run(kDcgan + " train --config " + (dir / "missing.cfg").string());
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("missing.cfg"), std::string::npos) << r.err;
+}
+
+// Values past the stated bounds are refused by name before anything is built (issue 13, findings 8, 10, 11).
+TEST(DcganCli, SizesPastTheirBoundsAreRefused) {
+  for (const std::string& args : {std::string(" --nz 2147483647"), std::string(" --ngf 300000000"),
+                                  std::string(" --iters 1000000000000000000 --batch 16"), std::string(" --threads 10000"),
+                                  std::string(" --batch 1000000")}) {
+    const auto r = run(kDcgan + " train --data d --out o" + args);
+    EXPECT_EQ(r.status, 2) << args << ": " << r.err;
+    EXPECT_NE(r.err.find(args.substr(1, args.find(' ', 1) - 1) + ": must be"), std::string::npos) << r.err;
+  }
+  const auto s = run(kDcgan + " sample --checkpoint c.h5 --out o.png --n 4096 --interpolate 64");
+  EXPECT_EQ(s.status, 2) << s.err;
+  EXPECT_NE(s.err.find("262144 images; at most 4096"), std::string::npos) << s.err;
+  const auto p = run(kPack + " --input i --output o --threads 10000");
+  EXPECT_EQ(p.status, 2) << p.err;
+  EXPECT_NE(p.err.find("--threads: must be 0 (all cores) up to"), std::string::npos) << p.err;
 }
 
 // `info` must print what the linked libraries report, not constants: compare with the same calls made here.

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <random>
 
 namespace fs = std::filesystem;
@@ -216,4 +217,86 @@ TEST(Weights, RoundTripAndCheckpointIsAlsoAWeightsFile) {
   save_checkpoint(dir / "c.h5", c);
   load_weights(dir / "c.h5", g, d);
   expect_same(d.tensors, c.discriminator.tensors);
+}
+
+namespace {
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+// A tensor's declared shape is checked before anything is allocated for it: a small file declaring a
+// (2^31-1, 64, 4, 4) tensor (dataset created, never written: HDF5 allocates its storage late) is refused at once.
+TEST(Weights, HugeDeclaredTensorIsRefusedBeforeReading) {
+  const fs::path dir = testsupport::fresh_dir("weights_huge");
+  const Checkpoint c = sample_checkpoint();
+  save_weights(dir / "w.h5", c.generator, c.discriminator);
+  {
+    h5::File f = h5::File::open(dir / "w.h5", true);
+    h5::Location g = f.group("generator");
+    h5::create_dataset(g, "main.99.weight", H5T_NATIVE_FLOAT, {2147483647ull, 64, 4, 4});
+  }
+  EXPECT_LT(fs::file_size(dir / "w.h5"), 200u * 1024);
+  NetworkState g, d;
+  const std::string e = error_of([&] { load_weights(dir / "w.h5", g, d); });
+  EXPECT_NE(e.find("'main.99.weight' declares shape [2147483647,64,4,4]"), std::string::npos) << e;
+  // Against a model's shapes: the unknown tensor is named before its data is touched.
+  StateShapes want;
+  for (const auto& t : c.generator.tensors) want.generator.tensors.push_back({t.name, t.shape, {}});
+  want.generator.counters = c.generator.counters;
+  for (const auto& t : c.discriminator.tensors) want.discriminator.tensors.push_back({t.name, t.shape, {}});
+  try {
+    load_weights(dir / "w.h5", g, d, &want);
+    FAIL();
+  } catch (const CheckpointDoesNotFit& x) {
+    EXPECT_NE(std::string(x.what()).find("unexpected generator tensor 'main.99.weight'"), std::string::npos) << x.what();
+  }
+  // Names and shapes only (how sample and eval learn the model first): refused the same way.
+  EXPECT_THROW(load_weights(dir / "w.h5", g, d, nullptr, false), std::runtime_error);
+}
+
+TEST(Checkpoint, ShapesAreCheckedBeforeReadingAndMismatchIsNotDamage) {
+  const fs::path dir = testsupport::fresh_dir("ckpt_expected");
+  const Checkpoint c = sample_checkpoint();
+  save_checkpoint(dir / "c.h5", c);
+  StateShapes want;
+  for (const auto& t : c.generator.tensors) want.generator.tensors.push_back({t.name, t.shape, {}});
+  want.generator.counters = c.generator.counters;
+  for (const auto& t : c.discriminator.tensors) want.discriminator.tensors.push_back({t.name, t.shape, {}});
+  want.fixed_noise = c.loop.fixed_noise_shape;
+  EXPECT_NO_THROW(load_checkpoint(dir / "c.h5", &want));
+  want.fixed_noise = {64, 9};
+  EXPECT_THROW(load_checkpoint(dir / "c.h5", &want), CheckpointDoesNotFit);
+  want.fixed_noise = c.loop.fixed_noise_shape;
+  want.discriminator.tensors[0].shape = {2, 1, 4, 4};  // another channel count
+  const std::string e = error_of([&] { load_checkpoint(dir / "c.h5", &want); });
+  EXPECT_NE(e.find("discriminator tensor 'main.0.weight' has shape [2,3,4,4], the model needs [2,1,4,4]"),
+            std::string::npos) << e;
+}
+
+// A loop state that cannot continue the run is named, not reported as a bare library error.
+TEST(Checkpoint, EmptyOrGarbageRngStateIsNamed) {
+  const fs::path dir = testsupport::fresh_dir("ckpt_rng");
+  for (const std::string& rng : {std::string(), std::string("12 not an engine state")}) {
+    Checkpoint c = sample_checkpoint();
+    save_checkpoint(dir / "c.h5", c);
+    {
+      h5::File f = h5::File::open(dir / "c.h5", true);
+      h5::Location s = f.group("state");
+      H5Ldelete(s.id(), "rng", H5P_DEFAULT);
+      h5::write_strings(s, "rng", {rng});
+    }
+    const std::string e = error_of([&] { load_checkpoint(dir / "c.h5"); });
+    EXPECT_NE(e.find("incomplete checkpoint"), std::string::npos) << e;
+    EXPECT_NE(e.find(rng.empty() ? "'rng' is empty" : "not the text of a std::mt19937_64 state"), std::string::npos)
+        << e;
+    EXPECT_EQ(e.find("_M_range_check"), std::string::npos) << e;
+  }
 }

@@ -83,6 +83,18 @@ TEST(RunFiles, ToleratesMalformedRowsAndMissingOptionalFiles) {
   }
 }
 
+// A header far wider than any run's is refused before a column is allocated (50 MB of commas took 5.7 GB).
+TEST(RunFiles, HeaderBeyondTheBoundIsRefused) {
+  const fs::path dir = testsupport::fresh_dir("runfiles_wide");
+  std::ofstream(dir / "metrics.csv") << std::string(trainer::kMaxMetricsColumns + 5, ',') << "\n0\n";
+  try {
+    trainer::read_metrics_csv(dir / "metrics.csv");
+    FAIL() << "expected an exception";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("columns, more than the 10000"), std::string::npos) << e.what();
+  }
+}
+
 TEST(SvgChart, TicksSmoothingDecimationEscaping) {
   EXPECT_EQ(trainer::nice_ticks(0, 10, 5), (std::vector<double>{0, 2, 4, 6, 8, 10}));
   const auto t = trainer::nice_ticks(0.13, 0.61, 5);
