@@ -95,6 +95,13 @@ struct Loader::Impl {
   }
 
   void start() {
+    // The batch buffers are allocated here, at the first batch, not in the constructor: a caller that refuses
+    // the cache's geometry (the trainer's image-size check) has allocated nothing from it.
+    while (buffers.size() < static_cast<size_t>(opt.prefetch)) {
+      buffers.push_back(std::make_unique<Batch>());
+      buffers.back()->data.resize(size_t(opt.batch) * elems);
+      spare.push_back(buffers.back().get());
+    }
     stop = false;
     running = true;
     worker = std::thread([this] { run(); });
@@ -134,11 +141,6 @@ Loader::Loader(const std::filesystem::path& cache_dir, const LoaderOptions& o)
                                 partition_name(o.partition) + ")");
   m.bpe = o.drop_last ? n / o.batch : (n + o.batch - 1) / o.batch;
   m.elems = m.cache.image_elems();
-  for (int i = 0; i < o.prefetch; ++i) {
-    m.buffers.push_back(std::make_unique<Impl::Batch>());
-    m.buffers.back()->data.resize(size_t(o.batch) * m.elems);
-    m.spare.push_back(m.buffers.back().get());
-  }
 }
 
 Loader::~Loader() {

@@ -225,6 +225,13 @@ Checkpoint load_checkpoint(const fs::path& path, const StateShapes* expected) {
   return c;
 }
 
+std::string read_checkpoint_options(const fs::path& path) {
+  h5::File f = h5::File::open(path);
+  std::string fmt;
+  check_format(f, {kCheckpointFormat}, &fmt);
+  return read_string(f, "options");
+}
+
 void save_weights(const fs::path& path, const NetworkState& generator, const NetworkState& discriminator) {
   write_atomic_h5(path, [&](h5::File& f) {
     h5::set_attr(f.id(), "format", std::string(kWeightsFormat), f.file());

@@ -102,6 +102,9 @@ inline constexpr int64_t kMaxTensorElements = int64_t{1} << 29;
 // Throws with the path and what is wrong. Without `expected`, shapes are checked by the caller (see check_shapes).
 Checkpoint load_checkpoint(const std::filesystem::path& path, const StateShapes* expected = nullptr);
 
+// The options text a checkpoint holds (/options), without reading its tensors.
+std::string read_checkpoint_options(const std::filesystem::path& path);
+
 // Weights only (both networks), in the same groups: for --init-from and for PyTorch interchange.
 void save_weights(const std::filesystem::path& path, const NetworkState& generator, const NetworkState& discriminator);
 // Reads /generator and /discriminator from a weights file or a checkpoint, checked against `expected` as

@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
+#include <iterator>
 #include <ostream>
 #include <stdexcept>
 
@@ -16,8 +18,27 @@ namespace trainer {
 namespace fs = std::filesystem;
 namespace rl = run_layout;
 
+std::optional<SavedOptions> saved_run_options(const fs::path& run) {
+  std::error_code ec;
+  const fs::path cfg = run / rl::kOptions;
+  if (fs::exists(cfg, ec)) {
+    std::ifstream f(cfg, std::ios::binary);
+    return SavedOptions{cfg, std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>())};
+  }
+  auto all = list_checkpoints(run);
+  for (auto it = all.rbegin(); it != all.rend(); ++it) {
+    try {
+      return SavedOptions{*it, read_checkpoint_options(*it)};
+    } catch (const std::exception&) {  // unreadable: an older one may do; resume itself sets damaged ones aside
+    }
+  }
+  return std::nullopt;
+}
+
 void check_resume_options(const fs::path& run, const TrainOptions& now) {
-  const auto change = opt::first_shape_change(train_options(), read_config_file(run / rl::kOptions), now);
+  const auto saved = saved_run_options(run);
+  if (!saved) return;
+  const auto change = opt::first_shape_change(train_options(), opt::parse_config_text(saved->text), now);
   if (change)
     throw std::invalid_argument("--" + change->name + ": the run in '" + run.string() + "' was started with " +
                                 change->saved + ", not " + change->now + "; a resumed run keeps its options (leave --" +

@@ -19,6 +19,13 @@ namespace trainer {
 // a mismatch must never make it start over.
 void check_resume_options(const std::filesystem::path& run, const TrainOptions& now);
 
+// The options a run saved: its options.cfg, or, when that file is gone, the copy in its newest readable checkpoint.
+struct SavedOptions {
+  std::filesystem::path source;  // the file they were read from
+  std::string text;              // config text (to_config_text)
+};
+std::optional<SavedOptions> saved_run_options(const std::filesystem::path& run);
+
 // checkpoints/ckpt_*.h5 of a run, oldest first.
 std::vector<std::filesystem::path> list_checkpoints(const std::filesystem::path& run);
 

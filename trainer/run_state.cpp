@@ -63,8 +63,9 @@ nn::AdamConfig adam_config(const TrainOptions& o) {
 // Before anything is created: the options are in range, and --resume names a run.
 void check_options(const TrainOptions& o) {
   validate(o);
-  if (o.resume && !fs::exists(fs::path(o.out) / rl::kOptions))
-    throw std::invalid_argument("--resume: '" + o.out + "' is not a run directory (no " + rl::kOptions + ")");
+  if (o.resume && !saved_run_options(o.out))
+    throw std::invalid_argument("--resume: '" + o.out + "' is not a run directory (no " + rl::kOptions +
+                                " and no readable checkpoint)");
 }
 
 // Under the run directory's lock: never overwrite a run without --resume; a resumed run keeps its options.

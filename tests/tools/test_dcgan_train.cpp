@@ -319,6 +319,22 @@ TEST_F(Train, ResumeKeepsAPathWithHashAndSpaces) {
   EXPECT_EQ(lines(slurp(run_dir / "metrics.csv")).size(), 5u);
 }
 
+// options.cfg deleted: the checkpoints hold the options, and the run resumes from them (issue 13, finding 13).
+TEST_F(Train, ResumeWithoutOptionsCfgReadsTheCheckpointsOptions) {
+  const fs::path run_dir = testsupport::fresh_dir("train_no_cfg") / "run";
+  ASSERT_EQ(run(kDcgan + " train --data " + cache_dir().string() + " --out " + run_dir.string() + kSmall +
+                " --iters 4 --sample-every 0 --log-every 0").status, 0);
+  fs::remove(run_dir / "options.cfg");
+  const auto r = run(kDcgan + " train --out " + run_dir.string() + " --resume --iters 6 --no-progress");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(lines(slurp(run_dir / "metrics.csv")).size(), 7u);
+  EXPECT_NE(slurp(run_dir / "options.cfg").find("nz = 16"), std::string::npos) << "rewritten from the checkpoint";
+  const auto empty = testsupport::fresh_dir("train_no_cfg_empty");
+  const auto e = run(kDcgan + " train --out " + empty.string() + " --resume");
+  EXPECT_EQ(e.status, 2) << e.err;
+  EXPECT_NE(e.err.find("is not a run directory"), std::string::npos) << e.err;
+}
+
 // A version 1 checkpoint continued another noise stream: --resume refuses it, names the way out (--init-from) and
 // leaves the run as it was; the weights still start a new run.
 TEST_F(Train, ResumeRefusesVersion1CheckpointAndKeepsIt) {

@@ -17,12 +17,18 @@
 
 namespace cli {
 
+// A config file's text and the name its messages use ("'run/options.cfg'").
+struct ConfigSource {
+  std::string name;
+  std::string text;
+};
+
 // Where options come from besides the command line, in decreasing priority.
 struct ConfigFiles {
   bool option = false;  // adds --config FILE: "name = value" lines (opt::parse_config_entries), the command line wins
-  // Files read after the command line and --config (train --resume reads the run's options.cfg), chosen from the
-  // raw values given so far. A file that does not exist is skipped.
-  std::function<std::vector<std::filesystem::path>(const boost::program_options::variables_map&)> more;
+  // Sources read after the command line and --config (train --resume reads the run's options.cfg), chosen from the
+  // raw values given so far.
+  std::function<std::vector<ConfigSource>(const boost::program_options::variables_map&)> more;
 };
 
 namespace detail {
@@ -45,29 +51,21 @@ void add_row(boost::program_options::options_description& desc, const opt::Row<O
   desc.add_options()(row.name.c_str(), v, help.c_str());
 }
 
-// Applies a config file's "name = value" lines (opt::parse_config_entries) through the table, skipping the
-// options in `given` (set by the command line or an earlier file), then adds the file's options to `given`.
-// Throws UsageError naming the file and line of an unknown option or a bad value.
+// Applies a config source's "name = value" lines (opt::parse_config_entries) through the table, skipping the
+// options in `given` (set by the command line or an earlier source), then adds the source's options to `given`.
+// Throws UsageError naming the source and line of an unknown option or a bad value.
 template <class O>
-void apply_config_file(const std::filesystem::path& path, const opt::Table<O>& table, O& target,
-                       std::set<std::string>& given, bool must_exist) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) {
-    if (must_exist) throw UsageError("--config: cannot open '" + path.string() + "'");
-    return;
-  }
-  const std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  const std::string where = "'" + path.string() + "'";
+void apply_config(const ConfigSource& src, const opt::Table<O>& table, O& target, std::set<std::string>& given) {
   std::vector<opt::ConfigEntry> entries;
   try {
-    entries = opt::parse_config_entries(text);
+    entries = opt::parse_config_entries(src.text);
   } catch (const std::invalid_argument& e) {
-    throw UsageError(where + " " + e.what());
+    throw UsageError(src.name + " " + e.what());
   }
-  std::set<std::string> in_file;
+  std::set<std::string> in_source;
   for (const auto& e : entries) {
     const opt::Row<O>* row = opt::find(table, e.name);
-    const std::string at = where + " line " + std::to_string(e.line) + ": ";
+    const std::string at = src.name + " line " + std::to_string(e.line) + ": ";
     if (!row || row->has(opt::kPositional)) throw UsageError(at + "unknown option '" + e.name + "'");
     if (given.count(e.name)) continue;
     try {
@@ -75,9 +73,15 @@ void apply_config_file(const std::filesystem::path& path, const opt::Table<O>& t
     } catch (const std::invalid_argument& x) {
       throw UsageError(at + x.what());
     }
-    in_file.insert(e.name);
+    in_source.insert(e.name);
   }
-  given.insert(in_file.begin(), in_file.end());
+  given.insert(in_source.begin(), in_source.end());
+}
+
+inline ConfigSource read_config_option(const std::filesystem::path& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw UsageError("--config: cannot open '" + path.string() + "'");
+  return {"'" + path.string() + "'", std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>())};
 }
 
 }  // namespace detail
@@ -114,9 +118,9 @@ bool parse(int argc, const char* const argv[], const std::string& usage, const o
   std::set<std::string> given;
   for (const auto& row : table)
     if (vm.count(row.name) && !vm[row.name].defaulted()) given.insert(row.name);
-  if (vm.count("config")) detail::apply_config_file(vm["config"].as<std::string>(), table, target, given, true);
+  if (vm.count("config")) detail::apply_config(detail::read_config_option(vm["config"].as<std::string>()), table, target, given);
   if (config.more)
-    for (const auto& path : config.more(vm)) detail::apply_config_file(path, table, target, given, false);
+    for (const auto& src : config.more(vm)) detail::apply_config(src, table, target, given);
   opt::validate(table, target);
   return true;
 }

@@ -3,6 +3,7 @@
 #include "common/options.hpp"
 #include "dcgan_onednn/commands.hpp"
 #include "trainer/options.hpp"
+#include "trainer/resume.hpp"
 #include "trainer/run_layout.hpp"
 #include "trainer/trainer.hpp"
 
@@ -21,10 +22,16 @@ constexpr const char* kUsage =
     "Example:\n  celeba-pack --input celeba/ --output cache/\n"
     "  dcgan-onednn train --data cache/ --out runs/first --epochs 1";
 
-// A resumed run keeps its options: the run's own options.cfg fills in what the command line does not say.
-std::vector<std::filesystem::path> resumed_run_options(const boost::program_options::variables_map& vm) {
+// A resumed run keeps its options: what the run saved (options.cfg, or its newest checkpoint's copy when that
+// file is gone) fills in what the command line does not say.
+std::vector<cli::ConfigSource> resumed_run_options(const boost::program_options::variables_map& vm) {
   if (!vm.count("resume") || !vm["resume"].as<bool>() || !vm.count("out")) return {};
-  return {std::filesystem::path(vm["out"].as<std::string>()) / trainer::run_layout::kOptions};
+  const std::string out = vm["out"].as<std::string>();
+  const auto saved = trainer::saved_run_options(out);
+  if (!saved)  // said before any option the run would have supplied is reported missing
+    throw cli::UsageError("--resume: '" + out + "' is not a run directory (no " + trainer::run_layout::kOptions +
+                          " and no readable checkpoint)");
+  return {{"'" + saved->source.string() + "'", saved->text}};
 }
 
 }  // namespace
