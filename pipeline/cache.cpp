@@ -1,4 +1,5 @@
-// Cache: open and verify a packed cache against its manifest, and read images (see cache.hpp).
+// Cache: open and verify a packed cache against its manifest (every shard's element type and CRC-32 included),
+// and read images (see cache.hpp).
 //
 // Reads avoid HDF5 on the hot path: for the default contiguous, unfiltered layout the byte offset of each
 // shard's `images` is taken once from H5Dget_offset and rows are read with pread(2) (thread-safe, no library
@@ -15,6 +16,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <numeric>
 #include <stdexcept>
@@ -71,6 +73,22 @@ struct Shard {
                            " (repack with celeba-pack --force, or restore the file)");
 }
 
+// An element type as numpy would name it ("uint8", "float16", "int32 big-endian"), for messages.
+std::string type_name(hid_t t) {
+  const H5T_class_t cls = H5Tget_class(t);
+  const std::string bits = std::to_string(8 * H5Tget_size(t));
+  const std::string order = H5Tget_order(t) == H5T_ORDER_BE ? " big-endian" : "";
+  if (cls == H5T_INTEGER) return (H5Tget_sign(t) == H5T_SGN_NONE ? "uint" : "int") + bits + order;
+  if (cls == H5T_FLOAT) return "float" + bits + order;
+  return "a non-numeric HDF5 type (class " + std::to_string(static_cast<int>(cls)) + ", " + bits + " bits)";
+}
+
+std::string hex32(uint32_t v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%08x", v);
+  return buf;
+}
+
 }  // namespace
 
 struct Cache::Impl {
@@ -103,6 +121,33 @@ struct Cache::Impl {
       h5::Handle t = cacheh5::image_type(m.spec.store, s.file.file());
       h5::read_rows(s.images.id(), t.id(), hsize_t(local), hsize_t(n), dst, "images", s.file.file());
     }
+  }
+
+  // CRC-32 of a shard's images bytes in row order (what ShardWriter records), read in blocks of about 4 MB.
+  uint32_t images_crc(const Shard& s) const {
+    const int64_t rows = std::max<int64_t>(1, int64_t{4 << 20} / static_cast<int64_t>(row_bytes));
+    std::vector<uint8_t> buf;
+    uint32_t crc = 0;
+    for (int64_t r = 0; r < s.count; r += rows) {
+      const int64_t n = std::min(rows, s.count - r);
+      buf.resize(size_t(n) * row_bytes);
+      read_rows_raw(s, r, n, buf.data());
+      crc = crc32_update(crc, buf);
+    }
+    return crc;
+  }
+
+  // Refuses shard s when the CRC-32 of its images differs from `want`, the manifest's (pixels changed on disk).
+  void check_crc(const Shard& s, uint32_t want) const {
+    uint32_t crc = 0;
+    try {
+      crc = images_crc(s);
+    } catch (const std::exception& e) {
+      damaged(dir, s.name, std::string("cannot be read: ") + e.what());
+    }
+    if (crc != want)
+      damaged(dir, s.name, "has pixels whose CRC-32 is " + hex32(crc) + ", dataset.h5 records " + hex32(want) +
+                               " (corrupted on disk?)");
   }
 
   // Reads rows idx (any order) as raw stored elements into dst [n, row_bytes], one read per run of adjacent rows.
@@ -184,6 +229,14 @@ Cache::Cache(const fs::path& dir) : impl_(std::make_unique<Impl>()) {
     const auto dims = h5::dataset_dims(s.images.id(), "images", fn);
     if (dims != std::vector<hsize_t>{hsize_t(info.count), hsize_t(sp.channels), hsize_t(sp.size), hsize_t(sp.size)})
       damaged(dir, info.name, "has images of another shape");
+    {  // Same shape, another element type: the raw reads below would reinterpret its bytes.
+      h5::Handle have(H5Dget_type(s.images.id()), H5Tclose);
+      h5::check(have.id(), "reading the type of images", fn);
+      const h5::Handle want = cacheh5::image_type(sp.store, fn);
+      if (H5Tequal(have.id(), want.id()) <= 0)
+        damaged(dir, info.name, "stores images as " + type_name(have.id()) + ", dataset.h5 records " +
+                                    store_name(sp.store));
+    }
     if (sp.partition) {
       const auto p = h5::read<uint8_t>(s.file, cf::kPartition);
       if (static_cast<int64_t>(p.size()) != info.count) damaged(dir, info.name, "has a partition list of another length");
@@ -203,6 +256,8 @@ Cache::Cache(const fs::path& dir) : impl_(std::make_unique<Impl>()) {
         s.file.close();
       }
     }
+    // Every pixel once, at GB/s: a cache that opens holds the bytes that were packed.
+    c.check_crc(s, info.checksum);
     first += info.count;
     c.ends.push_back(first);
     c.shards.push_back(std::move(s));
@@ -293,20 +348,7 @@ std::vector<uint8_t> Cache::partitions() const { return impl_->partition; }
 
 void Cache::verify_checksums() const {
   const Impl& c = *impl_;
-  std::vector<uint8_t> buf;
-  constexpr int64_t kRows = 256;
-  for (size_t k = 0; k < c.shards.size(); ++k) {
-    const Shard& s = c.shards[k];
-    uint32_t crc = 0;
-    for (int64_t r = 0; r < s.count; r += kRows) {
-      const int64_t n = std::min(kRows, s.count - r);
-      buf.resize(size_t(n) * c.row_bytes);
-      c.read_rows_raw(s, r, n, buf.data());
-      crc = crc32_update(crc, buf);
-    }
-    if (crc != c.m.shards[k].checksum)
-      damaged(c.dir, s.name, "has pixels whose CRC-32 differs from dataset.h5 (corrupted on disk?)");
-  }
+  for (size_t k = 0; k < c.shards.size(); ++k) c.check_crc(c.shards[k], c.m.shards[k].checksum);
 }
 
 }  // namespace pipeline

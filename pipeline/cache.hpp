@@ -2,7 +2,8 @@
 //
 // A missing or replaced shard behind an HDF5 virtual dataset silently reads as zeros (fill value), so the
 // constructor checks every shard listed in dataset.h5 (present, same size in bytes, format, version, count,
-// geometry) and refuses a damaged cache by the shard's name. verify_checksums() also re-reads the pixels.
+// geometry, the images' element type against the store) and reads every shard's images once to compare their
+// CRC-32 with dataset.h5's, refusing a damaged cache by the shard's name. verify_checksums() re-reads them later.
 #pragma once
 #include "pipeline/cache_format.hpp"
 
@@ -27,7 +28,7 @@ const char* partition_name(Partition);
 class Cache {  // an opened, verified cache (read-only, thread-compatible: concurrent read() calls are safe)
  public:
   // Throws std::runtime_error naming the path and what was expected/found (missing dataset.h5, unknown format
-  // or version, missing/truncated/mismatched shard).
+  // or version, missing/truncated/mismatched shard, images of another element type, pixels whose CRC-32 differs).
   explicit Cache(const std::filesystem::path& dir);
   ~Cache();
   Cache(Cache&&) noexcept;
@@ -60,7 +61,8 @@ class Cache {  // an opened, verified cache (read-only, thread-compatible: concu
   std::vector<int64_t> labels() const;       // empty when absent
   std::vector<uint8_t> partitions() const;   // empty when absent
 
-  // Re-reads every shard's images and compares CRC-32s with the manifest; throws naming the first bad shard.
+  // Re-reads every shard's images and compares CRC-32s with the manifest (as the constructor did); throws naming
+  // the first bad shard.
   void verify_checksums() const;
 
  private:

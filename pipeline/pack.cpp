@@ -238,6 +238,7 @@ std::unique_ptr<Source> open_pack_source(const PackOptions& o) {
   auto source = open_source(o.input, o.layout);
   if (o.limit > 0) source->truncate(o.limit);
   for (const auto& w : source->warnings()) pack_warn(o, w);
+  for (const auto& n : source->notes()) pack_note(o, n);
   pack_note(o, "reading " + source->description());
   return source;
 }
@@ -272,6 +273,9 @@ PackSummary pack(const PackOptions& o) {
   const int64_t count = source->count();
   const ShardSpec spec = make_shard_spec(o, *source, count);
 
+  // One writer per output, held until pack() returns (or the process dies): a second pack stops here, naming the
+  // holder, instead of interleaving its shards with this one's.
+  const DirLock lock = lock_output(o);
   prepare_output(o);
   if (const auto done = o.resume ? finished_cache(o, spec.pack_key) : std::nullopt) {
     count_into(sum, *done);

@@ -54,8 +54,9 @@ struct PackSummary {
 };
 
 // Validates the options (std::invalid_argument naming the option), packs, and returns the summary.
-// Throws std::runtime_error for a missing/empty input, an existing output without --resume/--force, a resume
-// with different options, a full disk, every input rejected, or (--on-error fail) the first bad input.
+// Throws std::runtime_error for a missing/empty input, an output another process is packing into (its lock,
+// dir_lock.hpp), an existing output without --resume/--force, a resume with different options, a full disk, every
+// input rejected, or (--on-error fail) the first bad input.
 PackSummary pack(const PackOptions& options);
 
 // "none" -> -1, "deflate" -> 4, "deflate:N" (N in 0..9) -> N; else std::invalid_argument naming --compression.

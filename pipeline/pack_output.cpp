@@ -1,4 +1,4 @@
-// The pack's output policy: --resume / --force, the pack key, free space (see pack_output.hpp).
+// The pack's output policy: the output's lock, --resume / --force, the pack key, free space (see pack_output.hpp).
 #include "pipeline/pack_output.hpp"
 
 #include "pipeline/cache.hpp"
@@ -88,16 +88,22 @@ ShardSpec make_shard_spec(const PackOptions& o, const Source& s, int64_t source_
   return spec;
 }
 
-void prepare_output(const PackOptions& o) {
+DirLock lock_output(const PackOptions& o) {
   std::error_code ec;
   if (fs::exists(o.output, ec) && !fs::is_directory(o.output, ec))
     throw std::runtime_error("output '" + o.output.string() + "' exists and is not a directory");
-  if (!fs::exists(o.output, ec)) {
-    fs::create_directories(o.output, ec);
-    if (ec) throw std::runtime_error("cannot create output '" + o.output.string() + "': " + ec.message());
-    return;
-  }
-  const bool empty = fs::directory_iterator(o.output, ec) == fs::directory_iterator();
+  return DirLock(o.output, "celeba-pack output");
+}
+
+void prepare_output(const PackOptions& o) {
+  std::error_code ec;
+  bool empty = true;
+  for (const auto& e : fs::directory_iterator(o.output, ec))
+    if (e.path().filename() != kLockFile) {
+      empty = false;
+      break;
+    }
+  if (ec) throw std::runtime_error("cannot list output '" + o.output.string() + "': " + ec.message());
   if (!empty && !o.resume && !o.force)
     throw std::runtime_error("output '" + o.output.string() +
                              "' already exists and is not empty: pass --resume to continue an interrupted pack, "

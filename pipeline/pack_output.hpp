@@ -1,7 +1,8 @@
 // The pack's output policy (used by pack.cpp, see pack.hpp): the pack key that decides
-// whether a resume may continue, the output directory before packing (--resume / --force),
+// whether a resume may continue, the output's lock, the output directory before packing (--resume / --force),
 // the state an interrupted or finished run left behind, and the disk-space checks.
 #pragma once
+#include "pipeline/dir_lock.hpp"
 #include "pipeline/manifest.hpp"
 #include "pipeline/pack.hpp"
 
@@ -23,8 +24,12 @@ void pack_note(const PackOptions& o, const std::string& msg);
 // (a resume with a different key would mix two caches).
 ShardSpec make_shard_spec(const PackOptions& o, const Source& s, int64_t source_count);
 
-// The output directory before packing: refuses an existing cache without --resume/--force, clears it with
-// --force, removes stale temporaries.
+// One writer per output: creates the output directory if needed and locks it (dir_lock.hpp) for the life of the
+// returned lock. Throws naming the output when it is not a directory, or naming the process that holds it.
+DirLock lock_output(const PackOptions& o);
+
+// The locked output directory before packing: refuses an existing cache without --resume/--force, clears it with
+// --force, removes stale temporaries. The lock file counts for nothing and stays.
 void prepare_output(const PackOptions& o);
 
 // --resume of a finished cache: its manifest when dataset.h5 exists, after checking that it has the same pack key

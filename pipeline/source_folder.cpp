@@ -1,7 +1,9 @@
 // Folder source: any tree of .jpg/.jpeg/.png images, ordered and labelled like torchvision's ImageFolder
 // (torchvision/datasets/folder.py: classes are the sorted first-level sub-folder names, indexed 0..K-1; within a
 // class, files in sorted(os.walk(...)) order, names sorted; extensions matched case-insensitively).
-// A tree without sub-folders is one unlabelled set of images.
+// A tree without sub-folders is one unlabelled set of images. Every non-directory with an image's name is an
+// input, as in ImageFolder (os.walk lists FIFOs, sockets, devices and broken symlinks as files): one that is not a
+// regular file is rejected when read, with the reason (FileSource::read), instead of being skipped unrecorded.
 #include "pipeline/sources.hpp"
 
 #include <algorithm>
@@ -30,7 +32,7 @@ std::vector<std::string> images_under(const fs::path& dir, const fs::path& base)
   for (; it != end; it.increment(ec)) {
     if (ec) throw std::runtime_error("cannot list '" + dir.string() + "': " + ec.message());
     std::error_code fe;
-    if (!it->is_regular_file(fe) || !has_image_extension(it->path())) continue;
+    if (it->is_directory(fe) || !has_image_extension(it->path())) continue;
     found.emplace_back(it->path().parent_path().string(), it->path().filename().string());
   }
   std::sort(found.begin(), found.end());
@@ -50,7 +52,7 @@ class FolderSource final : public FileSource {
     for (const auto& e : fs::directory_iterator(in, ec)) {
       std::error_code fe;
       if (e.is_directory(fe)) class_names_.push_back(e.path().filename().string());
-      else if (e.is_regular_file(fe) && has_image_extension(e.path())) top_images.push_back(e.path().filename().string());
+      else if (has_image_extension(e.path())) top_images.push_back(e.path().filename().string());
     }
     if (ec) throw std::runtime_error("cannot list '" + in.string() + "': " + ec.message());
     std::sort(class_names_.begin(), class_names_.end());

@@ -2,6 +2,9 @@
 // matching *-labels-idx1-ubyte[.gz]. Format: http://yann.lecun.com/exdb/mnist/ "FILE FORMATS": a big-endian
 // magic (0x00000803 images, 0x00000801 labels), the dimensions as big-endian uint32, then uint8 data.
 //
+// One file per set: when a set is present both raw and gzipped (torchvision's FashionMNIST/raw), the raw file is
+// read and a note says so; its labels come from either form.
+//
 // Order: the "train" file first, then "t10k", then any other prefix alphabetically. Partitions: train -> 0
 // (train), t10k -> 2 (test), as torchvision's FashionMNIST(train=True/False); no file maps to valid (1). When a
 // prefix is neither, the cache has no partition data.
@@ -14,6 +17,7 @@
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
+#include <tuple>
 
 namespace pipeline {
 
@@ -21,8 +25,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Whole file, gunzipped when it ends in .gz (gzread also passes plain files through).
+// Whole file, gunzipped when it ends in .gz (gzread also passes plain files through). A FIFO or device named like
+// an IDX file is refused before it is opened (opening a FIFO blocks until a writer comes).
 std::vector<uint8_t> read_maybe_gz(const fs::path& p) {
+  if (const std::string why = why_not_regular(p); !why.empty()) throw std::runtime_error("'" + p.string() + "': " + why);
   gzFile f = gzopen(p.c_str(), "rb");
   if (!f) throw std::runtime_error("cannot open '" + p.string() + "': " + std::strerror(errno));
   std::vector<uint8_t> out;
@@ -81,9 +87,10 @@ std::vector<int64_t> load_labels(const fs::path& p, int64_t expected) {
   return std::vector<int64_t>(d.begin() + 8, d.begin() + 8 + n);
 }
 
-// "train-images-idx3-ubyte.gz" -> prefix "train", labels name "train-labels-idx1-ubyte.gz".
+// "train-images-idx3-ubyte.gz" -> prefix "train", labels name "train-labels-idx1-ubyte.gz", gz.
 struct IdxName {
   std::string prefix, labels;
+  bool gz = false;
 };
 std::optional<IdxName> parse_idx_name(const std::string& n) {
   for (const auto& [img, lab] : {std::pair<std::string, std::string>{"-images-idx3-ubyte", "-labels-idx1-ubyte"},
@@ -92,32 +99,63 @@ std::optional<IdxName> parse_idx_name(const std::string& n) {
     if (at == std::string::npos) continue;
     const std::string rest = n.substr(at + img.size());
     if (rest != "" && rest != ".gz") continue;
-    return IdxName{n.substr(0, at), n.substr(0, at) + lab + rest};
+    return IdxName{n.substr(0, at), n.substr(0, at) + lab + rest, rest == ".gz"};
   }
   return std::nullopt;
 }
 
 int prefix_rank(const std::string& prefix) { return prefix == "train" ? 0 : (prefix == "t10k" || prefix == "test") ? 1 : 2; }
 
+using Found = std::pair<IdxName, fs::path>;
+
+// One image file per set (prefix). torchvision's FashionMNIST/raw keeps every set both raw and gzipped, and both
+// packed would hold each image twice: the uncompressed file is read (no inflating), and a note names both.
+std::vector<Found> one_file_per_set(std::vector<Found> found, std::vector<std::string>& notes) {
+  std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) {
+    return std::tuple(prefix_rank(a.first.prefix), a.first.prefix, a.first.gz, a.second) <
+           std::tuple(prefix_rank(b.first.prefix), b.first.prefix, b.first.gz, b.second);
+  });
+  std::vector<Found> kept;
+  for (auto& f : found) {
+    if (!kept.empty() && kept.back().first.prefix == f.first.prefix) {
+      notes.push_back("'" + kept.back().second.filename().string() + "' and '" + f.second.filename().string() +
+                      "' are both the '" + f.first.prefix + "' set: packing '" + kept.back().second.filename().string() +
+                      "' only" + (kept.back().first.gz ? "" : " (the uncompressed copy)"));
+      continue;
+    }
+    kept.push_back(std::move(f));
+  }
+  return kept;
+}
+
+// The label file of an image file: the same compression first, else the other one.
+fs::path labels_path(const Found& f) {
+  const fs::path same = f.second.parent_path() / f.first.labels;
+  std::error_code ec;
+  if (fs::exists(same, ec)) return same;
+  const std::string& l = f.first.labels;
+  const fs::path other = f.second.parent_path() / (f.first.gz ? l.substr(0, l.size() - 3) : l + ".gz");
+  return fs::exists(other, ec) ? other : same;
+}
+
 class IdxSource final : public Source {
  public:
   explicit IdxSource(const fs::path& in) {
     layout_ = Layout::idx;
-    std::vector<std::pair<IdxName, fs::path>> found;
+    std::vector<Found> all;
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(in, ec))
-      if (auto n = parse_idx_name(e.path().filename().string())) found.emplace_back(*n, e.path());
+      if (auto n = parse_idx_name(e.path().filename().string())) all.emplace_back(*n, e.path());
     if (ec) throw std::runtime_error("cannot list '" + in.string() + "': " + ec.message());
-    if (found.empty())
+    if (all.empty())
       throw std::runtime_error("no IDX image files (*-images-idx3-ubyte[.gz]) in '" + in.string() + "'");
-    std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
-      return std::pair(prefix_rank(a.first.prefix), a.first.prefix) < std::pair(prefix_rank(b.first.prefix), b.first.prefix);
-    });
+    const std::vector<Found> found = one_file_per_set(std::move(all), notes_);
     bool all_labels = true, all_known = true;
     std::vector<std::vector<int64_t>> labels;
-    for (const auto& [name, path] : found) {
+    for (const auto& f : found) {
+      const auto& [name, path] = f;
       files_.push_back(load_images(path));
-      const fs::path lp = path.parent_path() / name.labels;
+      const fs::path lp = labels_path(f);
       std::error_code le;
       if (fs::exists(lp, le)) labels.push_back(load_labels(lp, files_.back().count));
       else {

@@ -74,16 +74,43 @@ void Source::truncate(int64_t n) {
   if (has_labels()) labels_.resize(k);
 }
 
+namespace {
+// The reject reason of a path whose mode (symlinks followed) is not a regular file's.
+std::string not_regular(mode_t m) {
+  const char* what = S_ISDIR(m)    ? "a directory"
+                     : S_ISFIFO(m) ? "a FIFO (named pipe)"
+                     : S_ISSOCK(m) ? "a socket"
+                     : S_ISCHR(m)  ? "a character device"
+                     : S_ISBLK(m)  ? "a block device"
+                                   : "of an unknown kind";
+  return std::string("not a regular file: ") + what;
+}
+}  // namespace
+
+std::string why_not_regular(const fs::path& p) {
+  struct stat st {};
+  if (::stat(p.c_str(), &st) != 0) return std::string("cannot open the file: ") + std::strerror(errno);
+  return S_ISREG(st.st_mode) ? std::string() : not_regular(st.st_mode);
+}
+
 void FileSource::read(int64_t i, SourceItem& item) const {
   item.pixels = false;
   item.bytes.clear();
   const fs::path p = root_ / name(i);
-  const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw RejectedInput(std::string("cannot open the file: ") + std::strerror(errno));
+  // stat before open: opening a FIFO for reading blocks until a writer comes, a device may never end. O_NONBLOCK
+  // keeps a file swapped for a FIFO in between from blocking the open; fstat then refuses it.
+  if (const std::string why = why_not_regular(p); !why.empty()) throw RejectedInput(why);
   struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+  const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) throw RejectedInput(std::string("cannot open the file: ") + std::strerror(errno));
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
     ::close(fd);
-    throw RejectedInput("not a regular file");
+    throw RejectedInput(std::string("cannot read the file: ") + std::strerror(err));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw RejectedInput(not_regular(st.st_mode));
   }
   item.bytes.resize(static_cast<size_t>(st.st_size));
   size_t done = 0;

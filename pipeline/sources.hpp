@@ -40,7 +40,7 @@ class Source {
   // "train-images-idx3-ubyte.gz[17]").
   const std::string& name(int64_t i) const { return names_[static_cast<size_t>(i)]; }
   // Reads input i into item (its buffers are reused). Throws RejectedInput when the file cannot be read
-  // (missing, unreadable): the pack records it like a bad image.
+  // (missing, unreadable, not a regular file): the pack records it like a bad image.
   virtual void read(int64_t i, SourceItem& item) const = 0;
   // Keeps only the first n inputs (--limit).
   void truncate(int64_t n);
@@ -56,6 +56,8 @@ class Source {
   const std::vector<std::string>& class_names() const { return class_names_; }  // folder: label -> sub-folder
   // Things the user should know that do not stop the pack (MD5 mismatch, unlisted files, ...).
   const std::vector<std::string>& warnings() const { return warnings_; }
+  // What was chosen among equivalent inputs (an IDX set present raw and gzipped), for the log without --quiet.
+  const std::vector<std::string>& notes() const { return notes_; }
   // A short description for logs: "CelebA (official layout) in DIR: 202599 images, 40 attributes, partitions".
   const std::string& description() const { return description_; }
 
@@ -68,6 +70,7 @@ class Source {
   std::vector<int64_t> labels_;     // [n]
   std::vector<std::string> class_names_;
   std::vector<std::string> warnings_;
+  std::vector<std::string> notes_;
   std::string description_;
 };
 
@@ -79,7 +82,13 @@ std::unique_ptr<Source> open_celeba_source(const std::filesystem::path& input);
 std::unique_ptr<Source> open_folder_source(const std::filesystem::path& input);
 std::unique_ptr<Source> open_idx_source(const std::filesystem::path& input);
 
-// A source whose inputs are files under a root directory (celeba, folder): reads root/name(i).
+// "" when p (symlinks followed) is a regular file; else why it cannot be read as one, from stat(2) without opening
+// it: "not a regular file: a FIFO (named pipe)" (a directory, a socket, a device), "cannot open the file: ...".
+std::string why_not_regular(const std::filesystem::path& p);
+
+// A source whose inputs are files under a root directory (celeba, folder): reads root/name(i). Only a regular
+// file (a symlink is followed) is opened: a FIFO, socket, device or directory with an image's name is rejected
+// from its stat(2) without being opened (opening a FIFO for reading blocks until a writer comes).
 class FileSource : public Source {
  public:
   void read(int64_t i, SourceItem& item) const override;

@@ -85,6 +85,35 @@ inline void write_file(const fs::path& p, const std::string& bytes) {
 
 inline std::string read_file(const fs::path& p) { return testsupport::slurp(p); }
 
+// Byte offset in a shard file of its stored images: the contiguous `images` data (H5Dget_offset, as cache.cpp
+// reads it), or the first chunk of a chunked (deflate) dataset.
+inline uint64_t images_data_offset(const fs::path& shard) {
+  h5::File f = h5::File::open(shard);
+  h5::Handle d = h5::open_dataset(f, "images");
+  const haddr_t off = H5Dget_offset(d.id());
+  if (off != HADDR_UNDEF) return off;
+  h5::Handle space(H5Dget_space(d.id()), H5Sclose);
+  hsize_t chunk_at[4] = {};
+  unsigned filter_mask = 0;
+  haddr_t addr = HADDR_UNDEF;
+  hsize_t size = 0;
+  h5::check(H5Dget_chunk_info(d.id(), space.id(), 0, chunk_at, &filter_mask, &addr, &size), "locating chunk 0",
+            f.file());
+  return addr;
+}
+
+// Flips the bits `mask` of the byte at `offset` in place: the file keeps its size and every other byte.
+inline void flip_byte(const fs::path& p, uint64_t offset, uint8_t mask = 0x40) {
+  std::fstream f(p, std::ios::in | std::ios::out | std::ios::binary);
+  ASSERT_TRUE(f) << p;
+  f.seekg(static_cast<std::streamoff>(offset));
+  char c = 0;
+  f.get(c);
+  f.seekp(static_cast<std::streamoff>(offset));
+  f.put(static_cast<char>(c ^ static_cast<char>(mask)));
+  ASSERT_TRUE(f) << p;
+}
+
 inline std::string be32(uint32_t v) {
   return std::string{char(v >> 24), char((v >> 16) & 255), char((v >> 8) & 255), char(v & 255)};
 }

@@ -1,7 +1,7 @@
 // Tests of the cache format: shards and dataset.h5 written by ShardWriter/write_manifest and read back by Cache
 // (uint8, float16, float32, deflate; any order, repeats; partitions, labels), h5py reading dataset.h5 through its
 // virtual datasets, and the refusals: unknown format or version, a missing, truncated or foreign shard (named),
-// corrupted pixels (checksum), an unfinished cache.
+// corrupted pixels (the CRC-32 checked on open), a shard of another element type, an unfinished cache.
 #include "pipeline/cache.hpp"
 #include "pack_fixtures.hpp"
 
@@ -242,10 +242,94 @@ TEST(Cache, RefusesDamagedShardsByName) {
     flipped[off + 5] = static_cast<char>(flipped[off + 5] ^ 0x40);
   }
   packtest::write_file(dir / "shard-00001.h5", flipped);
-  Cache c(dir);
-  e = error_of([&] { c.verify_checksums(); });
+  e = error_of([&] { Cache c(dir); });
   EXPECT_NE(e.find("'shard-00001.h5'"), std::string::npos) << e;
   EXPECT_NE(e.find("CRC-32"), std::string::npos) << e;
+}
+
+// One pixel byte flipped in place, in every store and layout: opening the cache checks each shard's CRC-32 and
+// refuses it by name (before, such pixels were read, trained on and evaluated without a word).
+TEST(Cache, OpenChecksTheCrcOfEveryShard) {
+  struct Case {
+    Store store;
+    int deflate;
+  };
+  for (const Case& k : {Case{Store::uint8, -1}, Case{Store::float32, -1}, Case{Store::float16, -1}, Case{Store::uint8, 4}}) {
+    const std::string what = std::string(store_name(k.store)) + " deflate " + std::to_string(k.deflate);
+    const fs::path dir =
+        testsupport::fresh_dir(std::string("cache_crc_") + store_name(k.store) + std::to_string(k.deflate));
+    packtest::SynthOptions so;
+    so.store = k.store;
+    so.deflate_level = k.deflate;
+    packtest::make_synthetic_cache(dir, so);
+    { Cache ok(dir); }
+    const fs::path shard = dir / "shard-00002.h5";
+    const auto size = fs::file_size(shard);
+    packtest::flip_byte(shard, packtest::images_data_offset(shard) + 3);
+    ASSERT_EQ(fs::file_size(shard), size);
+    const std::string e = error_of([&] { Cache c(dir); });
+    EXPECT_NE(e.find("'shard-00002.h5'"), std::string::npos) << what << ": " << e;
+    if (k.deflate < 0) {
+      EXPECT_NE(e.find("CRC-32"), std::string::npos) << what << ": " << e;
+    }
+  }
+}
+
+namespace {
+
+// Rewrites the `images` of a shard with another element type and the same shape, then records the shard's new
+// size in dataset.h5: only the element type tells it apart (and for int8, not even the bytes or their CRC).
+void retype_images(const fs::path& dir, const std::string& shard, hid_t file_type, const std::vector<uint8_t>& bytes) {
+  {
+    h5::File f = h5::File::open(dir / shard, true);
+    std::vector<hsize_t> dims;
+    {
+      h5::Handle d = h5::open_dataset(f, "images");
+      dims = h5::dataset_dims(d.id(), "images", f.file());
+    }
+    h5::check(H5Ldelete(f.id(), "images", H5P_DEFAULT), "deleting images", f.file());
+    h5::Handle d = h5::create_dataset(f, "images", file_type, dims);
+    h5::check(H5Dwrite(d.id(), file_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()), "writing images", f.file());
+    d.reset();
+    f.close();
+  }
+  ManifestData m = read_manifest(dir);
+  for (auto& s : m.shards)
+    if (s.name == shard) s.bytes = static_cast<int64_t>(fs::file_size(dir / shard));
+  write_manifest(dir, m);
+}
+
+}  // namespace
+
+TEST(Cache, OpenRefusesAShardOfAnotherElementType) {
+  const fs::path dir = testsupport::fresh_dir("cache_dtype");
+  packtest::SynthOptions so;  // uint8, shards of 7
+  packtest::make_synthetic_cache(dir, so);
+  const size_t elems = 7 * 3 * 4 * 4;
+  std::vector<uint8_t> u8(elems);
+  {
+    h5::File f = h5::File::open(dir / "shard-00001.h5");
+    h5::Handle d = h5::open_dataset(f, "images");
+    h5::check(H5Dread(d.id(), H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, u8.data()), "reading", f.file());
+  }
+  // int8, the same bytes: the CRC-32 matches, the type does not.
+  retype_images(dir, "shard-00001.h5", H5T_STD_I8LE, u8);
+  std::string e = error_of([&] { Cache c(dir); });
+  EXPECT_NE(e.find("'shard-00001.h5'"), std::string::npos) << e;
+  EXPECT_NE(e.find("int8"), std::string::npos) << e;
+  EXPECT_NE(e.find("uint8"), std::string::npos) << e;
+  // float16 (what a --store float16 pack writes) in a uint8 cache.
+  std::vector<uint8_t> f16(2 * elems);
+  for (size_t j = 0; j < elems; ++j) {
+    const uint16_t h = cacheh5::float_to_half((static_cast<float>(u8[j]) / 255.0f - 0.5f) / 0.5f);
+    std::memcpy(f16.data() + 2 * j, &h, 2);
+  }
+  h5::Handle half = cacheh5::float16_type("test");
+  retype_images(dir, "shard-00001.h5", half.id(), f16);
+  e = error_of([&] { Cache c(dir); });
+  EXPECT_NE(e.find("'shard-00001.h5'"), std::string::npos) << e;
+  EXPECT_NE(e.find("float16"), std::string::npos) << e;
+  EXPECT_NE(e.find("uint8"), std::string::npos) << e;
 }
 
 TEST(Cache, UnfinishedOrMissingCache) {

@@ -1,6 +1,6 @@
 // Tests of the Loader: batches are the Cache's normalized images in a per-epoch permutation that depends only on
-// (seed, epoch); seek() resumes exactly; the partition filter, drop-last and keep-last; option errors; and a read
-// error on the background thread reaching next().
+// (seed, epoch); seek() resumes exactly; the partition filter, drop-last and keep-last; option errors; a read
+// error on the background thread reaching next(); and a cache with corrupted pixels refused when opened.
 #include "pipeline/loader.hpp"
 #include "pack_fixtures.hpp"
 
@@ -24,6 +24,16 @@ const fs::path& cache50() {
     packtest::make_synthetic_cache(d, so);
     return d;
   }();
+  return dir;
+}
+
+// A fresh cache of 30 synthetic images in shards of 10, for the tests that damage one.
+fs::path cache30(const std::string& name) {
+  const fs::path dir = testsupport::fresh_dir(name);
+  packtest::SynthOptions so;
+  so.inputs = 30;
+  so.shard_size = 10;
+  packtest::make_synthetic_cache(dir, so);
   return dir;
 }
 
@@ -174,11 +184,7 @@ TEST(Loader, EmptyPartitionIsRefused) {
 }
 
 TEST(Loader, ReadErrorsReachNext) {
-  const fs::path dir = testsupport::fresh_dir("loader_broken");
-  packtest::SynthOptions so;
-  so.inputs = 30;
-  so.shard_size = 10;
-  packtest::make_synthetic_cache(dir, so);
+  const fs::path dir = cache30("loader_broken");
   LoaderOptions o;
   o.batch = 30;
   Loader l(dir, o);
@@ -186,4 +192,17 @@ TEST(Loader, ReadErrorsReachNext) {
   std::vector<float> buf(size_t(30) * 48);
   const std::string e = error_of([&] { l.next(buf.data()); });
   EXPECT_NE(e.find("shard-00001.h5"), std::string::npos) << e;
+}
+
+// A pixel byte flipped in place before training starts: the Loader (through the Cache it opens) refuses the cache
+// by the shard's name instead of training on the damaged images.
+TEST(Loader, RefusesACacheWithCorruptedPixels) {
+  const fs::path dir = cache30("loader_crc");
+  const fs::path shard = dir / "shard-00001.h5";
+  packtest::flip_byte(shard, packtest::images_data_offset(shard) + 100);
+  LoaderOptions o;
+  o.batch = 10;
+  const std::string e = error_of([&] { Loader l(dir, o); });
+  EXPECT_NE(e.find("'shard-00001.h5'"), std::string::npos) << e;
+  EXPECT_NE(e.find("CRC-32"), std::string::npos) << e;
 }

@@ -1,9 +1,10 @@
 // Tests of pack(): the three layouts end to end (CelebA-like JPEGs, an image folder with PNG variants, IDX), the
 // pixels against torchvision+PIL (exact: identical; fast: mean abs diff <= 1.5), output bytes independent of the
 // thread count, each bad-input class skipped and recorded (or stopping the run with --on-error fail), float and
-// deflate stores, the output-directory policy (--resume / --force), and resuming from the complete shards of an
-// interrupted run with a byte-identical result.
+// deflate stores, the output-directory policy (--resume / --force), resuming from the complete shards of an
+// interrupted run with a byte-identical result, and one writer per output (the lock file is no part of the cache).
 #include "pipeline/cache.hpp"
+#include "pipeline/dir_lock.hpp"
 #include "pipeline/loader.hpp"
 #include "pipeline/pack.hpp"
 #include "pack_fixtures.hpp"
@@ -428,4 +429,60 @@ TEST(Pack, ResumeFromCompleteShardsIsByteIdentical) {
     EXPECT_TRUE(packtest::read_file(dir / "full" / n) == packtest::read_file(dir / "cut" / n)) << n << " differs";
   EXPECT_EQ(cache_datasets(dir / "full"), cache_datasets(dir / "cut"));
   EXPECT_EQ(packtest::read_file(dir / "full" / "rejected.txt"), packtest::read_file(dir / "cut" / "rejected.txt"));
+}
+
+// One writer per output (pipeline/dir_lock.hpp): pack() refuses an output whose lock another holder has (here the
+// test, through its own DirLock), naming the directory and the holder, and writes nothing there. The lock file it
+// leaves behind is ignored by the emptiness check, --resume and --force, the cache reader, and the manifest.
+TEST(Pack, OneWriterPerOutputAndTheLockFileIsNoPartOfTheCache) {
+  const fs::path in = testsupport::fresh_dir("pack_lock_in");
+  packtest::write_idx(in, "train", 30, 5, 4, false);
+  const fs::path out = testsupport::fresh_dir("pack_lock") / "cache";
+  PackOptions o = base(in, out);
+  o.transform.size = 4;
+  o.transform.channels = 1;
+  o.shard_size = 8;
+  {
+    DirLock held(out, "test output");
+    const std::string e = error_of([&] { pack(o); });
+    EXPECT_NE(e.find("'" + out.string() + "'"), std::string::npos) << e;
+    EXPECT_NE(e.find("in use by process " + std::to_string(::getpid())), std::string::npos) << e;
+    EXPECT_TRUE(shard_files(out).empty());
+    EXPECT_FALSE(fs::exists(out / "dataset.h5"));
+  }
+  // Released: the directory holds only the lock file, which does not make it "not empty".
+  ASSERT_TRUE(fs::exists(out / kLockFile));
+  EXPECT_EQ(pack(o).packed, 30);
+  EXPECT_TRUE(fs::exists(out / kLockFile));
+  {
+    Cache c(out);  // a finished cache with the lock file beside it opens and verifies
+    EXPECT_EQ(c.count(), 30);
+    c.verify_checksums();
+    for (const auto& n : c.filenames()) EXPECT_EQ(n.find(".lock"), std::string::npos) << n;
+  }
+  const ManifestData m = read_manifest(out);
+  EXPECT_EQ(m.spec.pack_key.find(".lock"), std::string::npos) << m.spec.pack_key;
+  EXPECT_TRUE(m.rejected.empty());
+  for (const auto& sh : m.shards) EXPECT_EQ(sh.name.rfind("shard-", 0), 0u) << sh.name;
+  for (const auto& [k, v] : m.options) EXPECT_EQ(v.find(".lock"), std::string::npos) << k << "=" << v;
+  EXPECT_EQ(packtest::read_file(out / "rejected.txt").find(".lock"), std::string::npos);
+
+  // --resume: of the finished cache, then of an interrupted one (no dataset.h5, the last shard lost).
+  o.resume = true;
+  EXPECT_TRUE(pack(o).already_complete);
+  fs::remove(out / "dataset.h5");
+  fs::remove(out / "shard-00003.h5");
+  const PackSummary r = pack(o);
+  EXPECT_EQ(r.resumed_shards, 3);
+  EXPECT_EQ(r.packed, 30);
+  // --force replaces the cache; the lock file stays and is still ignored.
+  o.resume = false;
+  o.force = true;
+  o.transform.size = 3;
+  EXPECT_EQ(pack(o).packed, 30);
+  EXPECT_EQ(Cache(out).size(), 3);
+  // Each pack released the lock when it returned, a failed one too.
+  o.force = false;
+  EXPECT_NE(error_of([&] { pack(o); }).find("not empty"), std::string::npos);
+  DirLock free_again(out, "test output");
 }

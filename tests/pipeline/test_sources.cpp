@@ -1,6 +1,7 @@
 // Tests of the three dataset sources: layout detection, order, attributes, partitions and labels for CelebA
 // (official and Kaggle layouts, from make_celeba_like.py), ImageFolder trees (checked against torchvision's own
-// ImageFolder when it is installed) and IDX files; and the clear errors for missing, empty and bad inputs.
+// ImageFolder when it is installed) and IDX files (a set present raw and gzipped is read once); and the clear
+// errors for missing, empty and bad inputs.
 #include "pipeline/sources.hpp"
 #include "pipeline/transform.hpp"
 #include "pack_fixtures.hpp"
@@ -222,6 +223,33 @@ TEST(Sources, IdxTrainThenTestWithLabelsAndPartitions) {
   EXPECT_EQ(std::string(item.bytes.begin(), item.bytes.end()), packtest::idx_pixels(1, 5, 4));
   s->truncate(2);
   EXPECT_EQ(s->count(), 2);
+}
+
+// torchvision's FashionMNIST/raw holds every set both raw and gzipped: each set is read once, from the raw file,
+// with a note naming both; a label file is found in either form.
+TEST(Sources, IdxRawAndGzOfTheSameSetAreReadOnce) {
+  const fs::path in = testsupport::fresh_dir("idx_raw_gz");
+  for (bool gz : {true, false}) {
+    packtest::write_idx(in, "train", 4, 5, 4, gz);
+    packtest::write_idx(in, "t10k", 3, 5, 4, gz, 7);
+  }
+  auto s = open_source(in, std::nullopt);
+  ASSERT_EQ(s->count(), 7);
+  EXPECT_EQ(s->name(0), "train-images-idx3-ubyte[0]");
+  EXPECT_EQ(s->name(4), "t10k-images-idx3-ubyte[0]");
+  EXPECT_EQ(s->label(5), 8);
+  EXPECT_EQ(s->partition(4), 2);
+  EXPECT_TRUE(s->warnings().empty());
+  ASSERT_EQ(s->notes().size(), 2u);
+  EXPECT_NE(s->notes()[0].find("packing 'train-images-idx3-ubyte' only"), std::string::npos) << s->notes()[0];
+  EXPECT_NE(s->notes()[0].find("'train-images-idx3-ubyte.gz'"), std::string::npos) << s->notes()[0];
+  EXPECT_NE(s->notes()[1].find("'t10k-images-idx3-ubyte.gz'"), std::string::npos) << s->notes()[1];
+  // The raw images with only the gzipped labels beside them: still labelled.
+  fs::remove(in / "train-labels-idx1-ubyte");
+  s = open_source(in, Layout::idx);
+  ASSERT_TRUE(s->has_labels());
+  EXPECT_EQ(s->label(3), 3);
+  EXPECT_TRUE(s->warnings().empty());
 }
 
 TEST(Sources, IdxErrors) {

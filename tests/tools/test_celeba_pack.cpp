@@ -1,8 +1,11 @@
 // End-to-end tests of celeba-pack: exit codes (0 success even with rejects, 2 usage naming the option, 1 failure),
 // the summary and rejected.txt, progress output (plain lines, a bar on a terminal, nothing with --quiet), a full
-// disk, the README main job's command, and --resume after a real kill -9 giving byte-identical shards.
+// disk, the README main job's command, --resume after a real kill -9 giving byte-identical shards, one writer per
+// output (a second pack exits 1 naming the holder; two racing packs leave one consistent cache), non-regular
+// files named like images (or IDX files) refused without blocking, and IDX sets present raw and gzipped packed once.
 #include "../pipeline/pack_fixtures.hpp"
 #include "pipeline/cache.hpp"
+#include "pipeline/dir_lock.hpp"
 #include "support/run.hpp"
 
 #include <gtest/gtest.h>
@@ -10,6 +13,9 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <chrono>
@@ -230,4 +236,169 @@ TEST(CelebaPack, ResumeAfterKill9IsByteIdentical) {
   EXPECT_EQ(a.filenames(), b.filenames());
   EXPECT_EQ(a.partitions(), b.partitions());
   b.verify_checksums();
+}
+
+// One writer per output: while another process holds the output's lock (here the test itself, through
+// pipeline::DirLock), celeba-pack exits 1 at once naming the directory and the holder, and writes nothing. The lock
+// file left behind does not make the output "not empty" for the next pack.
+TEST(CelebaPack, SecondWriterOnTheSameOutputExits1NamingTheHolder) {
+  const fs::path dir = testsupport::fresh_dir("cli_lock");
+  packtest::write_idx(dir / "in", "train", 50, 28, 28, false);
+  const fs::path out = dir / "out";
+  const std::string cmd =
+      kPack + " --input " + (dir / "in").string() + " --channels 1 --size 28 --quiet --output " + out.string();
+  {
+    pipeline::DirLock held(out, "test output");
+    const auto p = testsupport::spawn(cmd, dir / "blocked");
+    const int status = testsupport::wait_exit(p, 60);  // a deadline, not a timing: a blocked pack fails, not hangs
+    const std::string err = testsupport::slurp(p.err_path);
+    EXPECT_EQ(status, 1) << err;
+    EXPECT_NE(err.find("'" + out.string() + "'"), std::string::npos) << err;
+    EXPECT_NE(err.find("in use by process " + std::to_string(::getpid())), std::string::npos) << err;
+    EXPECT_FALSE(fs::exists(out / "dataset.h5"));
+    for (const auto& e : fs::directory_iterator(out))
+      EXPECT_EQ(e.path().filename().string(), pipeline::kLockFile) << "written while locked: " << e.path();
+  }
+  const auto r = run(cmd);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(pipeline::Cache(out).count(), 50);
+}
+
+// Two packs started together on one fresh output, with options that give different shards (the review's case:
+// uint8 in shards of 20 on one thread, float16 on two): exactly one succeeds, the other exits 1, and the output is
+// one consistent cache, the winner's, with no shard of the loser.
+TEST(CelebaPack, TwoPacksRacingOnOneOutputLeaveOneConsistentCache) {
+  const fs::path dir = testsupport::fresh_dir("cli_race");
+  packtest::write_idx(dir / "in", "train", 3000, 28, 28, false);
+  const std::string common = kPack + " --input " + (dir / "in").string() + " --channels 1 --size 28 --quiet";
+  for (int round = 0; round < 3; ++round) {
+    const fs::path out = dir / ("out" + std::to_string(round));
+    const std::string tag = "round " + std::to_string(round);
+    const auto a = testsupport::spawn(common + " --shard-size 20 --threads 1 --output " + out.string(),
+                                      dir / ("a" + std::to_string(round)));
+    const auto b = testsupport::spawn(common + " --threads 2 --store float16 --output " + out.string(),
+                                      dir / ("b" + std::to_string(round)));
+    const int sa = testsupport::wait_exit(a, 120), sb = testsupport::wait_exit(b, 120);
+    const std::string ea = testsupport::slurp(a.err_path), eb = testsupport::slurp(b.err_path);
+    ASSERT_TRUE((sa == 0 && sb == 1) || (sa == 1 && sb == 0)) << tag << ": exit " << sa << " and " << sb << "\n"
+                                                              << ea << "\n" << eb;
+    const std::string& loser = sa == 1 ? ea : eb;
+    EXPECT_TRUE(loser.find("in use by process") != std::string::npos ||
+                loser.find("already exists and is not empty") != std::string::npos)
+        << tag << ": " << loser;
+    pipeline::Cache c(out);  // checks every shard's type and CRC-32 against dataset.h5
+    EXPECT_EQ(c.count(), 3000) << tag;
+    EXPECT_EQ(c.store(), sa == 0 ? pipeline::Store::uint8 : pipeline::Store::float16) << tag;
+    std::vector<std::string> on_disk, listed;
+    for (const auto& e : fs::directory_iterator(out)) {
+      const std::string n = e.path().filename().string();
+      if (n.rfind("shard-", 0) == 0) on_disk.push_back(n);
+    }
+    for (const auto& sh : pipeline::read_manifest(out).shards) listed.push_back(sh.name);
+    std::sort(on_disk.begin(), on_disk.end());
+    EXPECT_EQ(on_disk, listed) << tag << ": shard files that dataset.h5 does not list";
+    EXPECT_EQ(listed.size(), sa == 0 ? 150u : 1u) << tag;
+  }
+}
+
+// A FIFO, a socket, a directory and a device named like images (directly or through symlinks): each is a rejected
+// input with its reason, and none is opened for reading (a FIFO blocked the pack forever). A symlink to a regular
+// image is packed. The same in the folder layout.
+TEST(CelebaPack, NonRegularInputsAreRejectedWithoutBlocking) {
+  REQUIRE_CELEBA_LIKE(src, 40);
+  const fs::path dir = testsupport::fresh_dir("cli_nonreg");
+  const fs::path in = dir / "in", img = in / "img_align_celeba";
+  fs::copy(src, in, fs::copy_options::recursive);
+  for (const char* n : {"000004.jpg", "000006.jpg", "000009.jpg", "000011.jpg", "000012.jpg", "000015.jpg"})
+    fs::remove(img / n);
+  ASSERT_EQ(::mkfifo((img / "000004.jpg").c_str(), 0644), 0);
+  fs::create_directory(img / "000006.jpg");
+  fs::create_symlink("/dev/null", img / "000009.jpg");
+  fs::create_symlink("000004.jpg", img / "000011.jpg");
+  fs::create_symlink("000001.jpg", img / "000015.jpg");
+  bool socket_made = false;
+  {
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    const std::string p = (img / "000012.jpg").string();
+    if (fd >= 0 && p.size() < sizeof a.sun_path) {
+      std::memcpy(a.sun_path, p.c_str(), p.size() + 1);
+      socket_made = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    }
+    if (fd >= 0) ::close(fd);  // the socket file stays
+  }
+  if (!socket_made) fs::copy_file(img / "000001.jpg", img / "000012.jpg");
+  const fs::path out = dir / "out";
+  const auto p = testsupport::spawn(kPack + " --input " + in.string() + " --output " + out.string() + " --quiet",
+                                    dir / "pack");
+  const int status = testsupport::wait_exit(p, 60);  // a deadline: a pack blocked on the FIFO is killed, and fails
+  ASSERT_EQ(status, 0) << testsupport::slurp(p.err_path);
+  const std::string summary = testsupport::slurp(p.out_path);
+  const int rejected = socket_made ? 5 : 4;
+  EXPECT_NE(summary.find("packed " + std::to_string(40 - rejected) + " images, rejected " + std::to_string(rejected)),
+            std::string::npos)
+      << summary;
+  const std::string txt = packtest::read_file(out / "rejected.txt");
+  for (const auto& [n, why] : std::vector<std::pair<std::string, std::string>>{{"000004.jpg", "a FIFO"},
+                                                                               {"000006.jpg", "a directory"},
+                                                                               {"000009.jpg", "a character device"},
+                                                                               {"000011.jpg", "a FIFO"}}) {
+    const size_t at = txt.find(n + "\t");
+    ASSERT_NE(at, std::string::npos) << n << "\n" << txt;
+    const std::string line = txt.substr(at, txt.find('\n', at) - at);
+    EXPECT_NE(line.find("not a regular file"), std::string::npos) << line;
+    EXPECT_NE(line.find(why), std::string::npos) << line;
+  }
+  if (socket_made) {
+    EXPECT_NE(txt.find("000012.jpg\tnot a regular file: a socket"), std::string::npos) << txt;
+  }
+  EXPECT_EQ(txt.find("000015.jpg"), std::string::npos) << "a symlink to a regular image is packed\n" << txt;
+
+  // Folder layout: a FIFO among the class's images is a rejected input too (it used to be skipped without a word).
+  const fs::path folder = dir / "folder";
+  fs::create_directories(folder / "a");
+  fs::copy_file(img / "000001.jpg", folder / "a" / "000001.jpg");
+  ASSERT_EQ(::mkfifo((folder / "a" / "pipe.jpg").c_str(), 0644), 0);
+  const auto q = testsupport::spawn(
+      kPack + " --input " + folder.string() + " --output " + (dir / "fout").string() + " --quiet", dir / "fpack");
+  ASSERT_EQ(testsupport::wait_exit(q, 60), 0) << testsupport::slurp(q.err_path);
+  EXPECT_NE(testsupport::slurp(q.out_path).find("packed 1 images, rejected 1"), std::string::npos)
+      << testsupport::slurp(q.out_path);
+  EXPECT_NE(packtest::read_file(dir / "fout" / "rejected.txt").find("a/pipe.jpg\tnot a regular file: a FIFO"),
+            std::string::npos)
+      << packtest::read_file(dir / "fout" / "rejected.txt");
+}
+
+// An IDX image file that is a FIFO is the whole input, not one sample: the pack exits 1 naming it, and does not block.
+TEST(CelebaPack, IdxFifoIsRefusedWithoutBlocking) {
+  const fs::path dir = testsupport::fresh_dir("cli_idx_fifo");
+  packtest::write_idx(dir / "in", "train", 5, 28, 28, false);
+  fs::remove(dir / "in" / "train-images-idx3-ubyte");
+  ASSERT_EQ(::mkfifo((dir / "in" / "train-images-idx3-ubyte").c_str(), 0644), 0);
+  const auto p = testsupport::spawn(kPack + " --input " + (dir / "in").string() + " --channels 1 --output " +
+                                        (dir / "out").string() + " --quiet",
+                                    dir / "pack");
+  EXPECT_EQ(testsupport::wait_exit(p, 60), 1);  // a deadline: a pack blocked on the FIFO is killed, and fails
+  const std::string err = testsupport::slurp(p.err_path);
+  EXPECT_NE(err.find("train-images-idx3-ubyte': not a regular file: a FIFO"), std::string::npos) << err;
+}
+
+// torchvision's FashionMNIST/raw holds every set twice, raw and gzipped: each is packed once, from the raw file,
+// and a note says which file was read.
+TEST(CelebaPack, IdxRawAndGzCopiesArePackedOnce) {
+  const fs::path dir = testsupport::fresh_dir("cli_idx_twice");
+  for (bool gz : {false, true}) {
+    packtest::write_idx(dir / "in", "train", 20, 28, 28, gz);
+    packtest::write_idx(dir / "in", "t10k", 5, 28, 28, gz, 3);
+  }
+  const auto r = run(kPack + " --input " + (dir / "in").string() + " --channels 1 --size 28 --output " +
+                     (dir / "out").string());
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("packed 25 images"), std::string::npos) << r.out;
+  for (const char* n : {"train-images-idx3-ubyte.gz", "t10k-images-idx3-ubyte.gz"})
+    EXPECT_NE(r.err.find(n), std::string::npos) << n << "\n" << r.err;
+  pipeline::Cache c(dir / "out");
+  EXPECT_EQ(c.filenames()[0], "train-images-idx3-ubyte[0]");
+  EXPECT_EQ(c.indices(pipeline::Partition::test).size(), 5u);
 }
