@@ -15,6 +15,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "pipeline/cpu_dispatch.hpp"
+
 namespace pipeline {
 
 inline constexpr int kResamplePrecisionBits = 22;  // Pillow's PRECISION_BITS = 32 - 8 - 2
@@ -46,8 +48,9 @@ struct ResampleSpec {
 };
 
 // A resampling plan: coefficients and kernel tables for one ResampleSpec, built once and reused for every
-// image of that size. run() is const and allocation-free once `scratch` has grown; share a Resampler
-// between threads freely, but give each thread its own scratch.
+// image of that size. run() takes the kernels of simd_level() (cpu_dispatch.hpp), all bit-identical; it is const
+// and allocation-free once `scratch` has grown; share a Resampler between threads freely, but give each thread
+// its own scratch.
 class Resampler {
  public:
   explicit Resampler(const ResampleSpec& spec);  // throws std::invalid_argument for an inconsistent spec
@@ -60,7 +63,8 @@ class Resampler {
   // Input rows [first_row, end_row) are the only ones run() reads.
   int first_row() const { return row0_; }
   int end_row() const { return row0_ + nrows_; }
-  // Fraction of horizontal output blocks that use the SIMD kernel (the others are too wide for its window).
+  // Fraction of horizontal output blocks that the active SIMD level's kernel computes (the others are too wide
+  // for its window and take the portable loop); 0 at SimdLevel::scalar.
   double simd_fraction() const;
 
  private:
@@ -69,13 +73,19 @@ class Resampler {
     int base = 0;         // first input byte of the row the block reads
     int ntaps = 0;        // taps of the widest sample in the block
     int table = 0;        // offset of this block's [(ntaps + 1) / 2][16] tap-pair entries in pair_idx_ / pair_kh_ / pair_kl_
-    bool simd = false;    // all bytes read lie in [base, base + 128): the permute kernel applies
+    int table2 = 0;       // offset of its [(ntaps + 1) / 2] entries of 128 bytes in pair_shuf_
+    bool simd = false;    // all bytes read lie in [base, base + 128): the AVX-512 permute kernel applies
+    bool simd2 = false;   // each quarter's bytes lie in its 32-byte window win[q]: the AVX2 shuffle kernel applies
     uint64_t mask_lo = 0; // bytes of [base, base + 64) inside the row (masked load: never read past it)
     uint64_t mask_hi = 0; // bytes of [base + 64, base + 128) inside the row
+    int win[4] = {};      // per quarter (4 samples): first byte of its 32-byte window, always inside the row
   };
 
-  void horizontal(const uint8_t* src, size_t src_stride, uint8_t* tmp) const;
-  void vertical(const uint8_t* tmp, uint8_t* dst, size_t dst_stride) const;
+  void horizontal(SimdLevel level, const uint8_t* src, size_t src_stride, uint8_t* tmp) const;
+  void horizontal_portable(size_t b, const uint8_t* first, size_t src_stride, uint8_t* out) const;
+  void vertical(SimdLevel level, const uint8_t* tmp, uint8_t* dst, size_t dst_stride) const;
+  void vertical_portable(int yy, const uint8_t* rows, uint8_t* out) const;
+  bool build_avx2_windows(Block& blk, int j0, int j1) const;
   void build_vertical_pairs();
 
   ResampleSpec spec_;
@@ -86,10 +96,13 @@ class Resampler {
   std::vector<Block> blocks_;
   // Per tap pair (t, t + 1) and lane, two 16-bit halves: byte indices into the block's 128-byte window, and the
   // coefficient split as k = kh * 2^15 + kl (0 for padding lanes and missing taps), so that int16 dot products
-  // (vpdpwssd) accumulate exactly Pillow's 32-bit sum: sum(p * k) = 2^15 * sum(p * kh) + sum(p * kl).
+  // (vpdpwssd, vpmaddwd) accumulate exactly Pillow's 32-bit sum: sum(p * k) = 2^15 * sum(p * kh) + sum(p * kl).
   std::vector<uint32_t> pair_idx_;  // [pair entries][16]
   std::vector<uint32_t> pair_kh_;   // [pair entries][16]
   std::vector<uint32_t> pair_kl_;   // [pair entries][16]
+  // The AVX2 kernel's byte shuffles (vpshufb) per tap pair: [window half: bytes 0-15, 16-31][quarter][lane: 4
+  // bytes, tap 2p's byte, 0, tap 2p + 1's byte, 0], 0x80 (zero) for a byte outside that half or a missing tap.
+  std::vector<uint8_t> pair_shuf_;  // [pair entries][2][4][16]
   // The same split for the vertical pass, per cropped output row and tap pair (one value broadcast to all lanes).
   int vpairs_ = 0;                  // tap pairs per output row: (vy_.ksize + 1) / 2
   std::vector<uint32_t> vpair_kh_;  // [out_h][vpairs_]

@@ -2,6 +2,7 @@
 #include "trainer/info.hpp"
 
 #include "nn/context.hpp"
+#include "pipeline/cpu_dispatch.hpp"
 #include "pipeline/versions.hpp"
 
 #include <ostream>
@@ -27,6 +28,7 @@ std::vector<InfoItem> collect_info() {
       {"onednn.cpu_runtime", rt.cpu_runtime},
       {"onednn.gpu_runtime", rt.gpu_runtime},
       {"onednn.cpu_isa", rt.cpu_isa},
+      {"pipeline.simd", pipeline::simd_description()},  // the pipeline's kernels (DCGAN_MAX_CPU_ISA caps them)
       {"onednn.cpu_threads", std::to_string(rt.cpu_threads)},
       {"onednn.gpu_engines", std::to_string(rt.gpu_engines)},
       {"tbb.version", lv.tbb},
