@@ -6,8 +6,11 @@
 //   step/... counters: conv_alone_s (that sum), overhead (step time / conv_alone_s; target <= 1.15),
 //                      adam_s (both optimizers), load_weights_s (master -> primitive weights, per step)
 // bf16 is the precision plan of nn/precision_plan.hpp (thin layers f32); bf16_all puts every layer in bf16, to
-// compare against. Batch 128 unless DCGAN_BENCH_BATCH says otherwise; OpenMP threads: OMP_NUM_THREADS.
+// compare against. Batch 128 unless DCGAN_BENCH_BATCH says otherwise; image size 64 unless DCGAN_BENCH_SIZE says
+// otherwise (32, 64, 128, 256: nn/architecture.hpp's rule); OpenMP threads: OMP_NUM_THREADS. The step's counters
+// include flop_per_step (every convolution pass the step runs), for the fraction of the machine's FMA peak.
 // Time only on an idle machine: any concurrent process distorts OpenMP code by up to 10x.
+#include "nn/architecture.hpp"
 #include "nn/dcgan.hpp"
 #include "nn/discriminator.hpp"
 #include "nn/generator.hpp"
@@ -27,10 +30,13 @@ namespace {
 
 using Pass = nn::ConvPass;
 
-int batch() {
-  const char* b = std::getenv("DCGAN_BENCH_BATCH");
-  return b && *b ? std::atoi(b) : 128;
+int env_int(const char* name, int fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::atoi(v) : fallback;
 }
+int batch() { return env_int("DCGAN_BENCH_BATCH", 128); }
+int image_size() { return env_int("DCGAN_BENCH_SIZE", nn::kImageSize); }
+int layers() { return nn::layer_count(image_size()); }
 
 // One full model per precision plan, built on first use and kept (the per-layer and step benchmarks share it).
 struct Model {
@@ -41,13 +47,14 @@ struct Model {
 
   Model(nn::Precision p, const nn::PrecisionPlan& plan) : ctx(nn::make_context(nn::EngineKind::cpu, p)) {
     cfg.batch = batch();
+    cfg.image_size = image_size();
     dcgan = std::make_unique<nn::Dcgan>(ctx, cfg, nn::AdamConfig{}, &plan);
     std::mt19937_64 rng(1);
     dcgan->init_weights(rng);
     std::mt19937 r(2);
     std::uniform_real_distribution<float> u(-1.f, 1.f);
     std::normal_distribution<float> n(0.f, 1.f);
-    real.resize(static_cast<size_t>(cfg.batch) * cfg.nc * 64 * 64);
+    real.resize(static_cast<size_t>(cfg.batch) * dcgan->image_elems());
     noise.resize(static_cast<size_t>(cfg.batch) * cfg.nz);
     for (auto& v : real) v = u(r);
     for (auto& v : noise) v = n(r);
@@ -56,10 +63,8 @@ struct Model {
 };
 
 nn::PrecisionPlan uniform(nn::Precision p) {
-  nn::PrecisionPlan plan;
-  plan.generator.fill(p);
-  plan.discriminator.fill(p);
-  return plan;
+  return {std::vector<nn::Precision>(static_cast<size_t>(layers()), p),
+          std::vector<nn::Precision>(static_cast<size_t>(layers()), p)};
 }
 
 Model& model(const std::string& which) {
@@ -67,7 +72,7 @@ Model& model(const std::string& which) {
   auto& m = models[which];
   if (!m) {
     if (which == "f32") m = std::make_unique<Model>(nn::Precision::f32, uniform(nn::Precision::f32));
-    if (which == "bf16") m = std::make_unique<Model>(nn::Precision::bf16, nn::kBf16Plan);
+    if (which == "bf16") m = std::make_unique<Model>(nn::Precision::bf16, nn::bf16_plan(layers()));
     if (which == "bf16_all") m = std::make_unique<Model>(nn::Precision::bf16, uniform(nn::Precision::bf16));
   }
   return *m;
@@ -139,11 +144,14 @@ void bm_step(benchmark::State& state, std::string which) {
   }
   const double step = stepping / static_cast<double>(state.iterations());
   // The same run's denominator: every convolution pass of a step, alone, with its multiplicity.
-  double conv_alone = 0;
+  double conv_alone = 0, flop = 0;
   for (bool g : {true, false})
-    for (int i = 0; i < nn::kLayers; ++i)
+    for (int i = 0; i < layers(); ++i)
       for (Pass p : {Pass::forward, Pass::backward_data, Pass::backward_weights})
-        if (const int n = uses(g, i, p)) conv_alone += n * time_primitive(m, {g, i}, p, 3);
+        if (const int n = uses(g, i, p)) {
+          conv_alone += n * time_primitive(m, {g, i}, p, 3);
+          flop += n * LayerRef{g, i}.with(m, [&](auto& layer) { return flops(layer.geometry(), g); });
+        }
   auto seconds = [&](auto&& f, int reps) {
     f();
     wait(m);
@@ -168,7 +176,9 @@ void bm_step(benchmark::State& state, std::string which) {
   state.counters["overhead"] = step / conv_alone;
   state.counters["adam_s"] = adam;
   state.counters["load_weights_s"] = loads;
-  state.SetLabel("batch " + std::to_string(m.cfg.batch));
+  state.counters["flop_per_step"] = flop;
+  state.counters["GFLOPS"] = flop / step * 1e-9;
+  state.SetLabel("batch " + std::to_string(m.cfg.batch) + ", " + std::to_string(m.cfg.image_size) + " px");
 }
 
 }  // namespace
@@ -177,7 +187,7 @@ int main(int argc, char** argv) {
   const char* pass_names[] = {"fwd", "bwd_data", "bwd_weights"};
   for (const char* which : {"f32", "bf16_all"})
     for (bool g : {true, false})
-      for (int i = 0; i < nn::kLayers; ++i)
+      for (int i = 0; i < layers(); ++i)
         for (int p = 0; p < 3; ++p) {
           if (g && i == 0 && p == 1) continue;  // the noise needs no gradient
           const std::string name = std::string("layer/") + (g ? "G" : "D") + std::to_string(i) + "/" + pass_names[p] +

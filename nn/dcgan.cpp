@@ -1,6 +1,8 @@
 // The DCGAN of the PyTorch tutorial (pytorch/examples dcgan) on oneDNN: G, D, two Adams and the training step.
 #include "nn/dcgan.hpp"
 
+#include "nn/architecture.hpp"
+
 #include "nn/bce.hpp"
 #include "nn/discriminator.hpp"
 #include "nn/generator.hpp"
@@ -29,10 +31,17 @@ void validate(const DcganConfig& c) {
   in_range(c.batch, kMaxBatch, "batch");
   if (c.nc != 1 && c.nc != 3)
     throw std::invalid_argument("nc: the model takes 1 (gray) or 3 (RGB) channels, got " + std::to_string(c.nc));
-  if (c.image_size != kImageSize)
-    throw std::invalid_argument("image size: the DCGAN of the tutorial is built for " + std::to_string(kImageSize) + "x" +
-                                std::to_string(kImageSize) + " images, got " +
+  if (!supported_image_size(c.image_size))
+    throw std::invalid_argument("image size: the DCGAN here is built for 32, 64, 128 or 256 pixels square, got " +
                                 std::to_string(c.image_size));
+  // The widest layer (ngf or ndf * 2^(L-2)) is bounded so that no tensor exceeds 2^29 elements at any size.
+  for (const auto& [fm, opt] : {std::pair{c.ngf, "ngf"}, std::pair{c.ndf, "ndf"}})
+    if (widest_channels(fm, c.image_size) > kMaxChannels)
+      throw std::invalid_argument(std::string("--") + opt + ": " + std::to_string(fm) + " makes " +
+                                  std::to_string(widest_channels(fm, c.image_size)) + " channels in the widest layer at " +
+                                  std::to_string(c.image_size) + "x" + std::to_string(c.image_size) + "; at most " +
+                                  std::to_string(kMaxChannels) + " (--" + opt + " <= " +
+                                  std::to_string(kMaxChannels / (widest_channels(1, c.image_size))) + " at this size)");
   if (c.batch < 2)
     throw std::invalid_argument("--batch: BatchNorm in training mode needs at least 2 images per batch, got " +
                                 std::to_string(c.batch));
@@ -77,7 +86,11 @@ Dcgan::Dcgan(Context& ctx, const DcganConfig& cfg, const AdamConfig& adam, const
   validate(cfg);
   impl_ = std::make_unique<Impl>();
   Impl& m = *impl_;
-  m.plan = plan ? *plan : plan_for(ctx.precision);
+  m.plan = plan ? *plan : plan_for(ctx.precision, layer_count(cfg.image_size));
+  if (m.plan.generator.size() != static_cast<size_t>(layer_count(cfg.image_size)) ||
+      m.plan.discriminator.size() != m.plan.generator.size())
+    throw std::invalid_argument("nn::Dcgan: the precision plan has " + std::to_string(m.plan.generator.size()) +
+                                " layers, the networks " + std::to_string(layer_count(cfg.image_size)));
   m.g_tensors = Generator::make_tensors(ctx, cfg);
   m.d_tensors = Discriminator::make_tensors(ctx, cfg);
   const int B = cfg.batch;

@@ -16,14 +16,17 @@
 
 namespace nn {
 
-// The image side the tutorial's five-layer networks are built for: 4 -> 8 -> 16 -> 32 -> 64.
+// The tutorial's image side (its five-layer networks: 4 -> 8 -> 16 -> 32 -> 64); nn/architecture.hpp's rule builds
+// 32, 64, 128 and 256.
 inline constexpr int kImageSize = 64;
 
 // Bounds of the configuration, far above any DCGAN in use (the tutorial: nz 100, ngf = ndf = 64, batch 128) and
-// low enough that no size computed from them overflows and no tensor exceeds 2^29 elements (G main.3 at ngf 1024:
-// 8192 x 4096 x 4 x 4). A value past them is refused by name before anything is allocated.
+// low enough that no size computed from them overflows and no tensor exceeds 2^29 elements (the widest layer has at
+// most kMaxChannels: at 64 px, G main.3 at ngf 1024 is 8192 x 4096 x 4 x 4). A value past them is refused by
+// name before anything is allocated.
 inline constexpr int kMaxLatent = 4096;       // nz
-inline constexpr int kMaxFeatureMaps = 1024;  // ngf, ndf
+inline constexpr int kMaxFeatureMaps = 1024;  // ngf, ndf (and ngf, ndf * 2^(L-2) <= kMaxChannels at size S)
+inline constexpr int kMaxChannels = 8192;
 inline constexpr int kMaxBatch = 65536;
 struct DcganConfig {
   int nz = 100, ngf = 64, ndf = 64, nc = 3, image_size = kImageSize, batch = 128;
@@ -44,8 +47,8 @@ class Discriminator;
 class Dcgan {
  public:
   // Throws std::invalid_argument naming the option for a configuration the model cannot build
-  // (image_size != kImageSize, nc not 1 or 3, sizes < 1).
-  // plan: which layers compute in which precision; default plan_for(ctx.precision) (nn/precision_plan.hpp).
+  // (an image_size other than 32, 64, 128, 256; nc not 1 or 3; sizes out of their bounds).
+  // plan: which layers compute in which precision; default plan_for(ctx.precision, L) (nn/precision_plan.hpp).
   Dcgan(Context& ctx, const DcganConfig& cfg, const AdamConfig& adam, const PrecisionPlan* plan = nullptr);
   ~Dcgan();
   Dcgan(const Dcgan&) = delete;

@@ -1,6 +1,7 @@
-// The DCGAN discriminator of the PyTorch tutorial as oneDNN layers: image [B,nc,S,S] (S = kImageSize) -> logit [B,1,1,1].
+// The DCGAN discriminator as oneDNN layers: image [B,nc,S,S] -> logit [B,1,1,1] (see discriminator.hpp).
 #include "nn/discriminator.hpp"
 
+#include "nn/architecture.hpp"
 #include "nn/dcgan.hpp"
 
 #include <stdexcept>
@@ -10,26 +11,20 @@ namespace nn {
 
 namespace {
 
-// Layer i: Conv2d at main.0, 2, 5, 8, 11; BatchNorm2d (layers 1..3) right after it.
-int conv_index(int i) { return i == 0 ? 0 : 3 * i - 1; }
-std::string main_name(int index) { return "main." + std::to_string(index); }
-
 ConvGeometry geometry(const DcganConfig& cfg, int batch, int i) {
-  const int64_t widths[] = {cfg.nc, cfg.ndf, 2 * cfg.ndf, 4 * cfg.ndf, 8 * cfg.ndf, 1};
-  const int64_t sizes[] = {64, 32, 16, 8, 4, 1};
-  const bool last = i == kLayers - 1;
-  return {batch, widths[i], widths[i + 1], sizes[i], sizes[i + 1], 4, last ? 1 : 2, last ? 0 : 1};
+  return discriminator_layer(batch, cfg.nc, cfg.ndf, cfg.image_size, i);
 }
 
 }  // namespace
 
 NetworkTensors Discriminator::make_tensors(Context& ctx, const DcganConfig& cfg) {
   NetworkTensors t;
-  for (int i = 0; i < kLayers; ++i) {
+  const int layers = layer_count(cfg.image_size);
+  for (int i = 0; i < layers; ++i) {
     const ConvGeometry g = geometry(cfg, 1, i);
-    t.params.push_back(
-        make_param(ctx, main_name(conv_index(i)) + ".weight", Conv2d::torch_weight_shape(g), Conv2d::weights_desc(g)));
-    if (i > 0 && i < kLayers - 1) add_batchnorm_tensors(ctx, t, main_name(conv_index(i) + 1), g.out_channels);
+    t.params.push_back(make_param(ctx, discriminator_conv_name(i) + ".weight", Conv2d::torch_weight_shape(g),
+                                  Conv2d::weights_desc(g)));
+    if (i > 0 && i < layers - 1) add_batchnorm_tensors(ctx, t, discriminator_bn_name(i), g.out_channels);
   }
   return t;
 }
@@ -44,22 +39,26 @@ Discriminator::Discriminator(Context& ctx, const DcganConfig& cfg, NetworkTensor
   if (input.get_desc() != input_desc(cfg, batch, plan))
     throw std::logic_error("nn::Discriminator: the input memory is not in Discriminator::input_desc()");
   dnnl::memory in = input, diff_in = diff_input;
-  for (int i = 0; i < kLayers; ++i) {
+  const int layers = layer_count(cfg.image_size);
+  layers_.resize(static_cast<size_t>(layers));
+  bn_.resize(static_cast<size_t>(layers));
+  act_ = std::vector<std::optional<Eltwise>>(static_cast<size_t>(layers));  // Eltwise does not move
+  for (int i = 0; i < layers; ++i) {
     const auto k = static_cast<size_t>(i);
-    const bool first = i == 0, last = i == kLayers - 1;
+    const bool first = i == 0, last = i == layers - 1;
     ConvOptions opt;
     opt.type = data_type(plan.discriminator[k]);
     if (first) {
       opt.src_tag = kImageLayout;
       opt.post_op = Activation::leaky_relu(kSlope);
     }
-    layers_[k] = std::make_unique<Conv2d>(ctx, geometry(cfg, batch, i), t.param(main_name(conv_index(i)) + ".weight"),
-                                          in, diff_in, opt);
+    layers_[k] = std::make_unique<Conv2d>(ctx, geometry(cfg, batch, i),
+                                          t.param(discriminator_conv_name(i) + ".weight"), in, diff_in, opt);
     Conv2d& conv = *layers_[k];
     if (last) break;
     dnnl::memory out = conv.dst(), diff_out = conv.diff_dst();
     if (!first) {
-      bn_[k] = std::make_unique<BatchNorm>(ctx, batchnorm_tensors(t, main_name(conv_index(i) + 1)), out, diff_out,
+      bn_[k] = std::make_unique<BatchNorm>(ctx, batchnorm_tensors(t, discriminator_bn_name(i)), out, diff_out,
                                            BatchNorm::Options{});
       out = bn_[k]->dst();
       diff_out = bn_[k]->diff_dst();
@@ -68,7 +67,7 @@ Discriminator::Discriminator(Context& ctx, const DcganConfig& cfg, NetworkTensor
     in = act_[k]->dst();
     diff_in = act_[k]->diff_dst();
   }
-  const Conv2d& top = *layers_[kLayers - 1];
+  const Conv2d& top = *layers_.back();
   // The last convolution keeps the dst layout it picked: forcing plain [B,1,1,1] there makes oneDNN 2.6 fall
   // back to its reference kernel. One reorder of B values brings the logits to the host, one their gradient back.
   const auto logits_desc = plain_desc({batch, 1, 1, 1});
@@ -81,7 +80,7 @@ void Discriminator::load_weights() {
 }
 
 void Discriminator::forward() {
-  for (size_t k = 0; k < kLayers; ++k) {
+  for (size_t k = 0; k < layers_.size(); ++k) {
     layers_[k]->forward();
     if (bn_[k]) bn_[k]->forward();
     if (act_[k]) act_[k]->forward();  // a no-op for layer 0 (fused into the convolution)
@@ -91,19 +90,17 @@ void Discriminator::forward() {
 
 void Discriminator::backward_params(bool accumulate) {
   diff_logits_.execute(ctx_.stream);
-  for (int i = kLayers - 1; i >= 0; --i) {
-    const auto k = static_cast<size_t>(i);
+  for (size_t k = layers_.size(); k-- > 0;) {
     if (act_[k]) act_[k]->backward();
     if (bn_[k]) bn_[k]->backward(accumulate);
     layers_[k]->backward_weights(accumulate);
-    if (i > 0) layers_[k]->backward_data();  // D's input (real, or the detached fake) needs no gradient
+    if (k > 0) layers_[k]->backward_data();  // D's input (real, or the detached fake) needs no gradient
   }
 }
 
 void Discriminator::backward_input() {
   diff_logits_.execute(ctx_.stream);
-  for (int i = kLayers - 1; i >= 0; --i) {
-    const auto k = static_cast<size_t>(i);
+  for (size_t k = layers_.size(); k-- > 0;) {
     if (act_[k]) act_[k]->backward();
     if (bn_[k]) bn_[k]->backward_data();
     layers_[k]->backward_data();

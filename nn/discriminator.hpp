@@ -1,4 +1,5 @@
-// The DCGAN discriminator of the PyTorch tutorial as oneDNN layers: image [B,nc,64,64] -> logit [B,1,1,1].
+// The DCGAN discriminator as oneDNN layers: image [B,nc,S,S] -> logit [B,1,1,1], by nn/architecture.hpp's rule.
+// At S = 64, the PyTorch tutorial's:
 //
 // main.0  Conv2d(nc, ndf, 4, 2, 1)                             main.1  LeakyReLU(0.2)   (32x32)
 // main.2  Conv2d(ndf, 2ndf, 4, 2, 1)   main.3  BatchNorm2d     main.4  LeakyReLU(0.2)   (16x16)
@@ -16,9 +17,9 @@
 #include "nn/param.hpp"
 #include "nn/precision_plan.hpp"
 
-#include <array>
 #include <memory>
 #include <optional>
+#include <vector>
 
 namespace nn {
 
@@ -30,11 +31,11 @@ class Discriminator {
 
   // Creates D's Params, Buffers and counters (zeroed; running_var 1) in state_dict order.
   static NetworkTensors make_tensors(Context& ctx, const DcganConfig& cfg);
-  // The descriptor D's first convolution reads: [B,nc,64,64] in kImageLayout and layer 0's precision.
+  // The descriptor D's first convolution reads: [B,nc,S,S] in kImageLayout and layer 0's precision.
   static dnnl::memory::desc input_desc(const DcganConfig& cfg, int batch, const PrecisionPlan& plan);
 
-  // input:      [B,nc,64,64] in input_desc(): D reads it in place (the owner fills it before forward()).
-  // diff_input: [B,nc,64,64] where backward_input() puts d loss/d input; empty: backward_input() unavailable.
+  // input:      [B,nc,S,S] in input_desc(): D reads it in place (the owner fills it before forward()).
+  // diff_input: [B,nc,S,S] where backward_input() puts d loss/d input; empty: backward_input() unavailable.
   Discriminator(Context& ctx, const DcganConfig& cfg, NetworkTensors& tensors, int batch, const dnnl::memory& input,
                 const dnnl::memory& diff_input, const PrecisionPlan& plan);
 
@@ -52,9 +53,9 @@ class Discriminator {
 
  private:
   Context& ctx_;
-  std::array<std::unique_ptr<Conv2d>, kLayers> layers_;  // dst [B,ndf,32,32] .. [B,1,1,1]
-  std::array<std::unique_ptr<BatchNorm>, kLayers> bn_;   // layers 1..3
-  std::array<std::optional<Eltwise>, kLayers> act_;      // LeakyReLU, layers 0..3 (0: fused)
+  std::vector<std::unique_ptr<Conv2d>> layers_;  // dst [B,ndf,S/2,S/2] .. [B,1,1,1]
+  std::vector<std::unique_ptr<BatchNorm>> bn_;   // every layer but the first and the last
+  std::vector<std::optional<Eltwise>> act_;      // LeakyReLU, every layer but the last (the first's fused)
   Relayout logits_;                                      // [B,1,1,1] last convolution's dst -> f32 plain
   Relayout diff_logits_;                                 // [B,1,1,1] f32 plain from the host -> its diff_dst
 };

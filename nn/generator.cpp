@@ -1,6 +1,7 @@
-// The DCGAN generator of the PyTorch tutorial as oneDNN layers: noise [B,nz,1,1] -> image [B,nc,S,S] (S = kImageSize).
+// The DCGAN generator as oneDNN layers: noise [B,nz,1,1] -> image [B,nc,S,S] (see generator.hpp).
 #include "nn/generator.hpp"
 
+#include "nn/architecture.hpp"
 #include "nn/dcgan.hpp"
 
 #include <string>
@@ -9,24 +10,20 @@ namespace nn {
 
 namespace {
 
-std::string main_name(int index) { return "main." + std::to_string(index); }
-
-// Layer i: ConvTranspose2d at main.{3i}, BatchNorm2d at main.{3i+1}.
 ConvGeometry geometry(const DcganConfig& cfg, int batch, int i) {
-  const int64_t widths[] = {cfg.nz, 8 * cfg.ngf, 4 * cfg.ngf, 2 * cfg.ngf, cfg.ngf, cfg.nc};
-  const int64_t sizes[] = {1, 4, 8, 16, 32, 64};
-  return {batch, widths[i], widths[i + 1], sizes[i], sizes[i + 1], 4, i == 0 ? 1 : 2, i == 0 ? 0 : 1};
+  return generator_layer(batch, cfg.nz, cfg.ngf, cfg.nc, cfg.image_size, i);
 }
 
 }  // namespace
 
 NetworkTensors Generator::make_tensors(Context& ctx, const DcganConfig& cfg) {
   NetworkTensors t;
-  for (int i = 0; i < kLayers; ++i) {
+  const int layers = layer_count(cfg.image_size);
+  for (int i = 0; i < layers; ++i) {
     const ConvGeometry g = geometry(cfg, 1, i);
-    t.params.push_back(
-        make_param(ctx, main_name(3 * i) + ".weight", Deconv2d::torch_weight_shape(g), Deconv2d::weights_desc(g)));
-    if (i < kLayers - 1) add_batchnorm_tensors(ctx, t, main_name(3 * i + 1), g.out_channels);
+    t.params.push_back(make_param(ctx, generator_conv_name(i) + ".weight", Deconv2d::torch_weight_shape(g),
+                                  Deconv2d::weights_desc(g)));
+    if (i < layers - 1) add_batchnorm_tensors(ctx, t, generator_bn_name(i), g.out_channels);
   }
   return t;
 }
@@ -36,8 +33,11 @@ Generator::Generator(Context& ctx, const DcganConfig& cfg, NetworkTensors& t, in
     : noise_(make_memory(ctx, plain_desc({batch, cfg.nz, 1, 1}))) {
   dnnl::memory in = noise_;  // [B, C, H, W]: what layer i reads
   dnnl::memory diff_in;      // where layer i's d src goes (none for the noise)
-  for (int i = 0; i < kLayers; ++i) {
-    const bool last = i == kLayers - 1;
+  const int layers = layer_count(cfg.image_size);
+  layers_.resize(static_cast<size_t>(layers));
+  bn_.resize(static_cast<size_t>(layers - 1));
+  for (int i = 0; i < layers; ++i) {
+    const bool last = i == layers - 1;
     ConvOptions opt;
     opt.type = data_type(plan.generator[static_cast<size_t>(i)]);
     opt.training = training;
@@ -47,7 +47,7 @@ Generator::Generator(Context& ctx, const DcganConfig& cfg, NetworkTensors& t, in
       opt.post_op = Activation::tanh();
     }
     auto& conv = layers_[static_cast<size_t>(i)];
-    conv = std::make_unique<Deconv2d>(ctx, geometry(cfg, batch, i), t.param(main_name(3 * i) + ".weight"), in,
+    conv = std::make_unique<Deconv2d>(ctx, geometry(cfg, batch, i), t.param(generator_conv_name(i) + ".weight"), in,
                                       training ? diff_in : dnnl::memory(), opt);
     if (last) {
       tanh_.emplace(ctx, Activation::tanh(), conv->dst(), training ? conv->diff_dst() : dnnl::memory(),
@@ -58,7 +58,7 @@ Generator::Generator(Context& ctx, const DcganConfig& cfg, NetworkTensors& t, in
     bo.training = training;
     bo.fuse_relu = true;
     auto& bn = bn_[static_cast<size_t>(i)];
-    bn = std::make_unique<BatchNorm>(ctx, batchnorm_tensors(t, main_name(3 * i + 1)), conv->dst(),
+    bn = std::make_unique<BatchNorm>(ctx, batchnorm_tensors(t, generator_bn_name(i)), conv->dst(),
                                      training ? conv->diff_dst() : dnnl::memory(), bo);
     in = bn->dst();
     diff_in = training ? bn->diff_dst() : dnnl::memory();
@@ -70,18 +70,18 @@ void Generator::load_weights() {
 }
 
 void Generator::forward() {
-  for (int i = 0; i < kLayers; ++i) {
-    layers_[static_cast<size_t>(i)]->forward();
-    if (i < kLayers - 1) bn_[static_cast<size_t>(i)]->forward();
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    layers_[i]->forward();
+    if (i < bn_.size()) bn_[i]->forward();
   }
   tanh_->forward();  // fused into the last deconvolution: nothing to run
 }
 
 void Generator::backward() {
   tanh_->backward();
-  for (int i = kLayers - 1; i >= 0; --i) {
-    if (i < kLayers - 1) bn_[static_cast<size_t>(i)]->backward(/*accumulate=*/false);
-    auto& conv = *layers_[static_cast<size_t>(i)];
+  for (size_t i = layers_.size(); i-- > 0;) {
+    if (i < bn_.size()) bn_[i]->backward(/*accumulate=*/false);
+    auto& conv = *layers_[i];
     conv.backward_weights(/*accumulate=*/false);
     if (i > 0) conv.backward_data();
   }

@@ -1,4 +1,5 @@
-// The DCGAN generator of the PyTorch tutorial as oneDNN layers: noise [B,nz,1,1] -> image [B,nc,64,64].
+// The DCGAN generator as oneDNN layers: noise [B,nz,1,1] -> image [B,nc,S,S], by nn/architecture.hpp's rule.
+// At S = 64, the PyTorch tutorial's:
 //
 // main.0  ConvTranspose2d(nz, 8ngf, 4, 1, 0)   main.1  BatchNorm2d   main.2  ReLU     (4x4)
 // main.3  ConvTranspose2d(8ngf, 4ngf, 4, 2, 1) main.4  BatchNorm2d   main.5  ReLU     (8x8)
@@ -14,9 +15,9 @@
 #include "nn/param.hpp"
 #include "nn/precision_plan.hpp"
 
-#include <array>
 #include <memory>
 #include <optional>
+#include <vector>
 
 namespace nn {
 
@@ -32,8 +33,8 @@ class Generator {
             const PrecisionPlan& plan);
 
   const dnnl::memory& noise() const { return noise_; }           // [B,nz,1,1] f32 plain: the host writes z here
-  const dnnl::memory& out() const { return layers_[4]->dst(); }  // [B,nc,64,64], kImageLayout
-  const dnnl::memory& diff_out() const { return layers_[4]->diff_dst(); }  // [B,nc,64,64]: d loss/d out goes here
+  const dnnl::memory& out() const { return layers_.back()->dst(); }  // [B,nc,S,S], kImageLayout
+  const dnnl::memory& diff_out() const { return layers_.back()->diff_dst(); }  // [B,nc,S,S]: d loss/d out goes here
   Deconv2d& layer(int i) { return *layers_[static_cast<size_t>(i)]; }
 
   void load_weights();  // the master weights -> every deconvolution's weights
@@ -42,8 +43,8 @@ class Generator {
 
  private:
   dnnl::memory noise_;                                      // [B,nz,1,1] f32 plain
-  std::array<std::unique_ptr<Deconv2d>, kLayers> layers_;   // dst [B,8ngf,4,4] .. [B,nc,64,64]
-  std::array<std::unique_ptr<BatchNorm>, kLayers - 1> bn_;  // with ReLU, on layers 0..3's dst
+  std::vector<std::unique_ptr<Deconv2d>> layers_;   // dst [B,ngf*2^(L-2),4,4] .. [B,nc,S,S]
+  std::vector<std::unique_ptr<BatchNorm>> bn_;      // with ReLU, on every layer's dst but the last
   std::optional<Eltwise> tanh_;                             // fused into layer 4; its backward only
 };
 

@@ -131,9 +131,8 @@ TEST(DcganGolden, OneTutorialIterationMatchesPyTorchBf16) { run_golden(nn::Preci
 
 // Every layer in bf16 (the alternative plan bench_nn measures): G's output and D's input are bf16 too.
 TEST(DcganGolden, OneTutorialIterationMatchesPyTorchAllLayersBf16) {
-  nn::PrecisionPlan all;
-  all.generator.fill(nn::Precision::bf16);
-  all.discriminator.fill(nn::Precision::bf16);
+  const nn::PrecisionPlan all{std::vector<nn::Precision>(5, nn::Precision::bf16),
+                              std::vector<nn::Precision>(5, nn::Precision::bf16)};
   run_golden(nn::Precision::bf16, kBf16, &all);
 }
 

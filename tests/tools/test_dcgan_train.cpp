@@ -366,9 +366,20 @@ TEST_F(Train, NonFiniteStopsAndKeepsLastGoodCheckpoint) {
   const fs::path cache = base / "cache";
   ASSERT_EQ(run(kPack + " --input " + kFashion + " --layout idx --channels 1 --limit 320 --store float32 --quiet" +
                 " --output " + cache.string()).status, 0);
-  // Poison every image of the second half of the shard: an epoch's batches meet one within a few iterations.
-  const auto poison = run("/usr/bin/python3 -c \"import h5py, numpy; f = h5py.File('" + (cache / "shard-00000.h5").string() +
-                          "', 'r+'); f['images'][160:] = numpy.nan; f.close()\"");
+  // Poison every image of the second half of the shard (an epoch's batches meet one within a few iterations), and
+  // record the poisoned pixels' CRC-32 as the pack would, so that the cache opens: this is bad data, not damage.
+  const fs::path script = base / "poison.py";
+  std::ofstream(script) << "import h5py, numpy, os, sys, zlib\n"
+                           "shard, manifest = sys.argv[1], sys.argv[2]\n"
+                           "with h5py.File(shard, 'r+') as f:\n"
+                           "    f['images'][160:] = numpy.nan\n"
+                           "    crc = zlib.crc32(f['images'][:].tobytes())\n"
+                           "    f.attrs.modify('checksum', crc)\n"
+                           "with h5py.File(manifest, 'r+') as m:\n"
+                           "    m['shards/checksum'][0] = crc\n"
+                           "    m['shards/bytes'][0] = os.path.getsize(shard)\n";
+  const auto poison = run("/usr/bin/python3 " + script.string() + " " + (cache / "shard-00000.h5").string() + " " +
+                          (cache / "dataset.h5").string());
   ASSERT_EQ(poison.status, 0) << poison.err;
   const fs::path out = base / "run";
   const auto r = run(kDcgan + " train --data " + cache.string() + " --out " + out.string() + kSmall +
