@@ -7,22 +7,28 @@ the tutorial's order on a fixed real batch (uint8 images normalized as ToTensor 
 noise, with BCELoss and Adam(lr 2e-4, betas (0.5, 0.999)). CPU, float32, one thread, deterministic algorithms.
 
 Stored (HDF5, h5py; state_dict names and PyTorch layouts):
-  attrs: format="dcgan-golden", version=1, nz, ngf, ndf, nc, batch, lr, beta1, beta2, eps, torch_version
-  input/real_u8 [B,nc,64,64] uint8   real = (u8 / 255 - 0.5) / 0.5 in float32
+  attrs: format="dcgan-golden", version=1, nz, ngf, ndf, nc, batch, lr, beta1, beta2, eps, torch_version,
+         image_size (S; absent means 64)
+  input/real_u8 [B,nc,S,S] uint8   real = (u8 / 255 - 0.5) / 0.5 in float32
   input/noise [B,nz,1,1]   input/sample_noise [S,nz,1,1]
   init/{G,D}/<state_dict name>          weights, BN buffers, num_batches_tracked before the step
   out/d_real, out/d_fake1, out/d_fake2 [B]   D(x), D(G(z)) before D's update, D(G(z)) after it
-  out/fake [B,nc,64,64]                   G(z) (training-mode BN)
+  out/fake [B,nc,S,S]                   G(z) (training-mode BN)
   out/loss_d_real, loss_d_fake, loss_g    scalars
   grad/D/<param>   D's gradients of the D step (errD_real + errD_fake; before PyTorch's G step adds to them)
   grad/G/<param>   G's gradients of the G step
   after/{G,D}/<state_dict name>           everything after the step (weights, running stats, counters)
   adam/{G,D}/<param>/exp_avg, exp_avg_sq; attrs step
-  out/sample [S,nc,64,64]                 G in eval mode (running stats) on sample_noise, after the step
+  out/sample [n,nc,S,S]                 G in eval mode (running stats) on sample_noise, after the step
   adam_steps/{param0, grad, param, exp_avg, exp_avg_sq}   torch.optim.Adam alone, 5 steps on fixed gradients
   bce/{logits, loss_T, mean_prob_T, grad_T}               sigmoid + BCELoss for targets T = 0, 1, saturated logits
 
-Usage: /usr/bin/python3 make_dcgan_golden.py OUT.h5 [--nz 8 --ngf 3 --ndf 3 --nc 3 --batch 4 --samples 1 --seed 1]
+The models follow nn/architecture.hpp's rule for S = 32..256; at S = 64 they are the tutorial's exactly.
+
+Usage: /usr/bin/python3 make_dcgan_golden.py OUT.h5 [--nz 8 --ngf 3 --ndf 3 --nc 3 --batch 4 --samples 1 --seed 1
+                                                   --size 64]
+Committed: dcgan/dcgan_small.h5 (defaults), dcgan/dcgan_s32.h5 (--size 32), dcgan/dcgan_s128.h5 (--size 128
+--nc 1 --ngf 2 --ndf 2 --batch 2: gray images too, and a small file).
 """
 import argparse
 
@@ -33,29 +39,45 @@ import torch.nn as nn
 import torch.optim as optim
 
 
-class Generator(nn.Module):  # pytorch/examples dcgan, without the ngpu plumbing
-    def __init__(self, nz, ngf, nc):
+def layer_count(size):
+    """Convolutions per network for a size-S image (nn/architecture.hpp): log2(S) - 1, 5 at 64."""
+    count = size.bit_length() - 2
+    if size not in (32, 64, 128, 256):
+        raise ValueError(f'image size {size}: the rule builds 32, 64, 128 and 256')
+    return count
+
+
+class Generator(nn.Module):
+    """pytorch/examples dcgan's Generator at 64 px, extended by nn/architecture.hpp's rule to 32..256 px."""
+
+    def __init__(self, nz, ngf, nc, size=64):
         super().__init__()
-        self.main = nn.Sequential(
-            nn.ConvTranspose2d(nz, ngf * 8, 4, 1, 0, bias=False), nn.BatchNorm2d(ngf * 8), nn.ReLU(True),
-            nn.ConvTranspose2d(ngf * 8, ngf * 4, 4, 2, 1, bias=False), nn.BatchNorm2d(ngf * 4), nn.ReLU(True),
-            nn.ConvTranspose2d(ngf * 4, ngf * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ngf * 2), nn.ReLU(True),
-            nn.ConvTranspose2d(ngf * 2, ngf, 4, 2, 1, bias=False), nn.BatchNorm2d(ngf), nn.ReLU(True),
-            nn.ConvTranspose2d(ngf, nc, 4, 2, 1, bias=False), nn.Tanh())
+        width = ngf * 2 ** (layer_count(size) - 2)
+        layers = [nn.ConvTranspose2d(nz, width, 4, 1, 0, bias=False), nn.BatchNorm2d(width), nn.ReLU(True)]
+        for _ in range(layer_count(size) - 2):
+            layers += [nn.ConvTranspose2d(width, width // 2, 4, 2, 1, bias=False), nn.BatchNorm2d(width // 2),
+                       nn.ReLU(True)]
+            width //= 2
+        layers += [nn.ConvTranspose2d(width, nc, 4, 2, 1, bias=False), nn.Tanh()]
+        self.main = nn.Sequential(*layers)
 
     def forward(self, x):
         return self.main(x)
 
 
 class Discriminator(nn.Module):
-    def __init__(self, nc, ndf):
+    """pytorch/examples dcgan's Discriminator at 64 px, extended by the same rule."""
+
+    def __init__(self, nc, ndf, size=64):
         super().__init__()
-        self.main = nn.Sequential(
-            nn.Conv2d(nc, ndf, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, inplace=True),
-            nn.Conv2d(ndf, ndf * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ndf * 2), nn.LeakyReLU(0.2, inplace=True),
-            nn.Conv2d(ndf * 2, ndf * 4, 4, 2, 1, bias=False), nn.BatchNorm2d(ndf * 4), nn.LeakyReLU(0.2, inplace=True),
-            nn.Conv2d(ndf * 4, ndf * 8, 4, 2, 1, bias=False), nn.BatchNorm2d(ndf * 8), nn.LeakyReLU(0.2, inplace=True),
-            nn.Conv2d(ndf * 8, 1, 4, 1, 0, bias=False), nn.Sigmoid())
+        width = ndf
+        layers = [nn.Conv2d(nc, width, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, inplace=True)]
+        for _ in range(layer_count(size) - 2):
+            layers += [nn.Conv2d(width, width * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(width * 2),
+                       nn.LeakyReLU(0.2, inplace=True)]
+            width *= 2
+        layers += [nn.Conv2d(width, 1, 4, 1, 0, bias=False), nn.Sigmoid()]
+        self.main = nn.Sequential(*layers)
 
     def forward(self, x):
         return self.main(x)
@@ -92,6 +114,7 @@ def main():
     ap.add_argument('--batch', type=int, default=4)
     ap.add_argument('--samples', type=int, default=1)
     ap.add_argument('--seed', type=int, default=1)
+    ap.add_argument('--size', type=int, default=64, help='image side S (32, 64, 128, 256)')
     a = ap.parse_args()
 
     torch.manual_seed(a.seed)
@@ -99,18 +122,21 @@ def main():
     torch.use_deterministic_algorithms(True)
     lr, beta1, beta2, eps = 2e-4, 0.5, 0.999, 1e-8
 
-    netG = Generator(a.nz, a.ngf, a.nc)
-    netD = Discriminator(a.nc, a.ndf)
+    netG = Generator(a.nz, a.ngf, a.nc, a.size)
+    netD = Discriminator(a.nc, a.ndf, a.size)
     netG.apply(weights_init)
     netD.apply(weights_init)
-    real_u8 = torch.randint(0, 256, (a.batch, a.nc, 64, 64), dtype=torch.uint8)
+    real_u8 = torch.randint(0, 256, (a.batch, a.nc, a.size, a.size), dtype=torch.uint8)
     real = (real_u8.float().div(255) - 0.5) / 0.5  # ToTensor, Normalize(0.5, 0.5)
     noise = torch.randn(a.batch, a.nz, 1, 1)
     sample_noise = torch.randn(a.samples, a.nz, 1, 1)
 
     with h5py.File(a.out, 'w', libver='latest') as f:  # compact object headers: ~half the overhead
-        for k, v in dict(format='dcgan-golden', version=1, nz=a.nz, ngf=a.ngf, ndf=a.ndf, nc=a.nc, batch=a.batch,
-                         lr=lr, beta1=beta1, beta2=beta2, eps=eps, torch_version=str(torch.__version__)).items():
+        attrs = dict(format='dcgan-golden', version=1, nz=a.nz, ngf=a.ngf, ndf=a.ndf, nc=a.nc, batch=a.batch,
+                     lr=lr, beta1=beta1, beta2=beta2, eps=eps, torch_version=str(torch.__version__))
+        if a.size != 64:
+            attrs['image_size'] = a.size  # absent: 64 (the fixture made before other sizes existed)
+        for k, v in attrs.items():
             f.attrs[k] = v
         put(f, 'input/real_u8', real_u8)
         put(f, 'input/noise', noise)

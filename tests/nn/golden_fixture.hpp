@@ -12,10 +12,10 @@
 
 namespace golden {
 
-// The fixture path: $DCGAN_GOLDEN_FIXTURE, else the committed one.
-inline std::string fixture_path() {
-  if (const char* p = std::getenv("DCGAN_GOLDEN_FIXTURE"); p && *p) return p;
-  return std::string(DCGAN_SOURCE_DIR) + "/tests/golden/dcgan/dcgan_small.h5";
+// A committed fixture by name; the 64-px one ("dcgan_small") can be replaced by $DCGAN_GOLDEN_FIXTURE.
+inline std::string fixture_path(const std::string& name = "dcgan_small") {
+  if (const char* p = std::getenv("DCGAN_GOLDEN_FIXTURE"); p && *p && name == "dcgan_small") return p;
+  return std::string(DCGAN_SOURCE_DIR) + "/tests/golden/dcgan/" + name + ".h5";
 }
 
 struct Fixture {
@@ -36,6 +36,9 @@ struct Fixture {
     cfg.ndf = static_cast<int>(h5::get_attr_int(file.id(), "ndf", path));
     cfg.nc = static_cast<int>(h5::get_attr_int(file.id(), "nc", path));
     cfg.batch = static_cast<int>(h5::get_attr_int(file.id(), "batch", path));
+    cfg.image_size = h5::has_attr(file.id(), "image_size")  // absent: the 64-px fixture made before other sizes
+                         ? static_cast<int>(h5::get_attr_int(file.id(), "image_size", path))
+                         : 64;
     adam.lr = h5::get_attr_double(file.id(), "lr", path);
     adam.beta1 = h5::get_attr_double(file.id(), "beta1", path);
     adam.beta2 = h5::get_attr_double(file.id(), "beta2", path);

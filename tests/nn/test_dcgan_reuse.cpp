@@ -22,15 +22,16 @@ struct Small {
   nn::Context ctx;
   nn::DcganConfig cfg;
   std::vector<float> real, noise;
-  explicit Small(nn::Precision p) : ctx(nn::make_context(nn::EngineKind::cpu, p)) {
+  explicit Small(nn::Precision p, int image_size = 64) : ctx(nn::make_context(nn::EngineKind::cpu, p)) {
     cfg.nz = 8;
     cfg.ngf = 4;
     cfg.ndf = 4;
     cfg.batch = 4;
+    cfg.image_size = image_size;
     std::mt19937 rng(1);
     std::uniform_real_distribution<float> u(-1.f, 1.f);
     std::normal_distribution<float> n(0.f, 1.f);
-    real.resize(static_cast<size_t>(cfg.batch) * cfg.nc * 64 * 64);
+    real.resize(static_cast<size_t>(cfg.batch) * cfg.nc * image_size * image_size);
     noise.resize(static_cast<size_t>(cfg.batch) * cfg.nz);
     for (auto& v : real) v = u(rng);
     for (auto& v : noise) v = n(rng);
@@ -69,12 +70,12 @@ size_t count(const std::vector<std::string>& lines, const std::string& a, const 
   return n;
 }
 
-void no_creation_after_first_step(nn::Precision p) {
-  Small s(p);
+void no_creation_after_first_step(nn::Precision p, int image_size = 64) {
+  Small s(p, image_size);
   nn::Dcgan model(s.ctx, s.cfg, nn::AdamConfig{});
   std::mt19937_64 rng(3);
   model.init_weights(rng);
-  std::vector<float> out(static_cast<size_t>(s.cfg.batch) * s.cfg.nc * 64 * 64);
+  std::vector<float> out(static_cast<size_t>(s.cfg.batch) * model.image_elems());
   model.prepare_sampler(2);  // the eval generator the trainer builds at start for its grids
   // From here on, the steps (the first included) and sampling only execute what the constructors built.
   const int64_t prims = nn::primitives_created(), mems = nn::memories_created();
@@ -89,6 +90,15 @@ void no_creation_after_first_step(nn::Precision p) {
 
 TEST(DcganReuse, NothingCreatedOnceConstructedF32) { no_creation_after_first_step(nn::Precision::f32); }
 TEST(DcganReuse, NothingCreatedOnceConstructedBf16) { no_creation_after_first_step(nn::Precision::bf16); }
+
+// Every size the architecture rule builds (4 to 7 layers per network).
+TEST(DcganReuse, NothingCreatedOnceConstructedAtEverySize) {
+  for (int size : {32, 128, 256})
+    for (nn::Precision p : {nn::Precision::f32, nn::Precision::bf16}) {
+      SCOPED_TRACE(std::to_string(size) + " px, " + nn::to_string(p));
+      no_creation_after_first_step(p, size);
+    }
+}
 
 TEST(DcganReuse, OneDnnLogShowsOnlyExecutionAndNoDWeightGradientsInTheGeneratorStep) {
   Small s(nn::Precision::f32);
