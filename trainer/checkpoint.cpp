@@ -4,6 +4,8 @@
 #include "pipeline/h5.hpp"
 #include "portable_random.hpp"
 
+#include <algorithm>
+#include <cstdio>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -22,6 +24,12 @@ std::string shape_str(const std::vector<int64_t>& s) {
   std::string o = "[";
   for (size_t i = 0; i < s.size(); ++i) o += (i ? "," : "") + std::to_string(s[i]);
   return o + "]";
+}
+
+std::vector<std::string> names_of(const NetworkState& n) {
+  std::vector<std::string> names;
+  for (const auto& t : n.tensors) names.push_back(t.name);
+  return names;
 }
 
 int64_t elems(const std::vector<int64_t>& shape) {
@@ -152,6 +160,33 @@ int64_t check_format(const h5::File& f, const std::set<std::string>& accepted, s
   return h5::get_attr_int(f.id(), "version", f.file());
 }
 
+int image_size_of_names(const std::vector<std::string>& generator_names) {
+  int last = -1;
+  for (const auto& n : generator_names) {
+    int i = 0;
+    if (std::sscanf(n.c_str(), "main.%d.weight", &i) == 1 && n == "main." + std::to_string(i) + ".weight" &&
+        i % 3 == 0)
+      last = std::max(last, i / 3);
+  }
+  return last >= 2 && last <= 8 ? 1 << (last + 2) : 0;
+}
+
+// What a file says it holds: its image_size attribute, or (files written before it existed) what the generator's
+// names imply.
+int declared_image_size(const h5::File& f) {
+  if (h5::has_attr(f.id(), "image_size")) return static_cast<int>(h5::get_attr_int(f.id(), "image_size", f.file()));
+  return image_size_of_names(f.group("generator").links());
+}
+
+void check_image_size(const h5::File& f, const StateShapes* expected) {
+  if (!expected || expected->image_size == 0) return;
+  const int found = declared_image_size(f);
+  if (found != expected->image_size)
+    throw CheckpointDoesNotFit("'" + f.file() + "' holds a DCGAN for " + std::to_string(found) + "x" +
+                               std::to_string(found) + " images; this model is for " +
+                               std::to_string(expected->image_size) + "x" + std::to_string(expected->image_size));
+}
+
 std::string unknown_version(const h5::File& f, const std::string& fmt, int64_t v, int64_t readable) {
   return "'" + f.file() + "' is " + fmt + " version " + std::to_string(v) + "; this build reads version " +
          std::to_string(readable) + " (written by a different dcgan-onednn?)";
@@ -168,10 +203,13 @@ void write_atomic_h5(const fs::path& path, Writer&& body) {
 
 }  // namespace
 
+int image_size_of(const NetworkState& generator) { return image_size_of_names(names_of(generator)); }
+
 void save_checkpoint(const fs::path& path, const Checkpoint& c) {
   write_atomic_h5(path, [&](h5::File& f) {
     h5::set_attr(f.id(), "format", std::string(kCheckpointFormat), f.file());
     h5::set_attr(f.id(), "version", kCheckpointVersion, f.file());
+    h5::set_attr(f.id(), "image_size", int64_t{image_size_of(c.generator)}, f.file());
     write_network(f, "generator", c.generator);
     write_network(f, "discriminator", c.discriminator);
     write_adam(f, "optimizer/G", c.adam_g);
@@ -197,6 +235,7 @@ Checkpoint load_checkpoint(const fs::path& path, const StateShapes* expected) {
                                        "2): resuming it would not continue the same run. Start a new run, from its "
                                        "weights if you like: --init-from " + path.string());
   if (v != kCheckpointVersion) throw UnsupportedCheckpointVersion(unknown_version(f, fmt, v, kCheckpointVersion));
+  check_image_size(f, expected);
   Checkpoint c;
   try {
     c.generator = read_network(f, "generator", expected ? &expected->generator : nullptr);
@@ -236,6 +275,7 @@ void save_weights(const fs::path& path, const NetworkState& generator, const Net
   write_atomic_h5(path, [&](h5::File& f) {
     h5::set_attr(f.id(), "format", std::string(kWeightsFormat), f.file());
     h5::set_attr(f.id(), "version", kWeightsVersion, f.file());
+    h5::set_attr(f.id(), "image_size", int64_t{image_size_of(generator)}, f.file());
     write_network(f, "generator", generator);
     write_network(f, "discriminator", discriminator);
   });
@@ -249,6 +289,7 @@ void load_weights(const fs::path& path, NetworkState& generator, NetworkState& d
   // Both checkpoint versions hold the same tensors: only the loop state's random stream changed in version 2.
   const int64_t newest = fmt == kWeightsFormat ? kWeightsVersion : kCheckpointVersion;
   if (v < 1 || v > newest) throw std::runtime_error(unknown_version(f, fmt, v, newest));
+  check_image_size(f, expected);
   generator = read_network(f, "generator", expected ? &expected->generator : nullptr, with_data);
   discriminator = read_network(f, "discriminator", expected ? &expected->discriminator : nullptr, with_data);
 }

@@ -7,7 +7,8 @@
 //   /optimizer/{G,D}/<param name>/{exp_avg,exp_avg_sq}, /optimizer/{G,D}/step   torch.optim.Adam's state
 //   /state/...    iteration, epoch, loader position, RNG state, fixed noise
 //   /options      the train options as config text
-//   attributes: format = "dcgan-checkpoint", version = 2
+//   attributes: format = "dcgan-checkpoint", version = 2, image_size = S (32..256; a file without it is read as the
+//               size its generator's layer names imply)
 // A weights-only file (`--init-from`, `save_weights`) has the same /generator and /discriminator groups
 // and format = "dcgan-weights", version = 1.
 //
@@ -89,6 +90,7 @@ void save_checkpoint(const std::filesystem::path& path, const Checkpoint& ckpt);
 // The names and shapes a file's tensors must have (HostTensors without data), checked as each tensor is opened and
 // before anything is allocated for it: a 60 KB file declaring a (2^31-1, 64, 4, 4) tensor is refused, not read.
 struct StateShapes {
+  int image_size = 0;                // the model's S (0: not checked); a file for another size is refused by it
   NetworkState generator, discriminator;
   std::vector<int64_t> fixed_noise;  // a checkpoint's [kGridImages, nz]
 };
@@ -111,6 +113,10 @@ void save_weights(const std::filesystem::path& path, const NetworkState& generat
 // load_checkpoint does. Without data: names and shapes only (what config_from_state needs), nothing allocated.
 void load_weights(const std::filesystem::path& path, NetworkState& generator, NetworkState& discriminator,
                   const StateShapes* expected = nullptr, bool with_data = true);
+
+// The image side a generator's state_dict is built for: G's last convolution is main.{3(L-1)} and S = 2^(L+1)
+// (nn/architecture.hpp). 0 when its names do not follow the rule.
+int image_size_of(const NetworkState& generator);
 
 // Throws std::runtime_error naming the file and the first tensor whose name set or shape differs from `expected`.
 void check_shapes(const NetworkState& found, const NetworkState& expected, const std::string& network,

@@ -3,6 +3,7 @@
 
 #include "trainer/csv_log.hpp"
 #include "trainer/model_state.hpp"
+#include "trainer/swd.hpp"
 
 #include <cmath>
 
@@ -16,9 +17,22 @@ double l2(const std::vector<double>& squares) {
 }
 }  // namespace
 
-std::vector<std::string> metrics_header(const std::vector<std::string>& g_names,
+MetricsLayout metrics_layout(int image_size) {
+  MetricsLayout m;
+  m.swd_sizes = swd_level_sizes(image_size);
+  m.swd_first = std::size(kMetricsColumns);
+  m.swd_average = m.swd_first + m.swd_sizes.size();
+  m.msssim_fake = m.swd_average + 1;
+  m.msssim_real = m.swd_average + 2;
+  m.per_layer = m.swd_average + 3;
+  return m;
+}
+
+std::vector<std::string> metrics_header(int image_size, const std::vector<std::string>& g_names,
                                         const std::vector<std::string>& d_names) {
   std::vector<std::string> h(std::begin(kMetricsColumns), std::end(kMetricsColumns));
+  for (int size : swd_level_sizes(image_size)) h.push_back("swd_" + std::to_string(size));
+  for (const char* q : {"swd_avg", "msssim_fake", "msssim_real"}) h.push_back(q);
   for (const char* kind : {"grad", "weight"}) {
     for (const auto& n : g_names) h.push_back(std::string(kind) + ":G:" + n);
     for (const auto& n : d_names) h.push_back(std::string(kind) + ":D:" + n);
@@ -56,7 +70,7 @@ Norms measure_norms(nn::Context& ctx, const std::vector<nn::Param*>& g, const st
 }
 
 void fill_row(std::vector<std::string>& row, const RowPosition& pos, const nn::StepResult& r, double lr,
-              const Norms& n, bool per_layer) {
+              const Norms& n, bool per_layer, const MetricsLayout& layout) {
   row[metrics_column("epoch")] = std::to_string(pos.epoch);
   row[metrics_column("batch")] = std::to_string(pos.batch);
   row[metrics_column("iter")] = std::to_string(pos.iter);
@@ -72,7 +86,7 @@ void fill_row(std::vector<std::string>& row, const RowPosition& pos, const nn::S
   row[metrics_column("weight_norm_d")] = format_value(n.weight_d());
   row[metrics_column("weight_norm_g")] = format_value(n.weight_g());
   if (!per_layer) return;
-  size_t col = kColPerLayer;
+  size_t col = layout.per_layer;
   for (const auto* v : {&n.g_grad, &n.d_grad, &n.g_weight, &n.d_weight})
     for (double x : *v) row[col++] = format_value(std::sqrt(x));
 }

@@ -11,13 +11,14 @@
 
 namespace trainer {
 
-// Fixed leading columns; then one grad:<net>:<name> column per parameter (G's, then D's), then weight:...
+// The columns of a run's metrics.csv: the fixed ones below; then the quality columns, which follow the image size
+// S: one swd_<size> per SWD pyramid level (S, S/2, ..., 16: swd_64, swd_32, swd_16 at 64 px), swd_avg,
+// msssim_fake, msssim_real; then one grad:<net>:<name> column per parameter (G's, then D's), then weight:...
 // The report and resume read them by name; the loop writes them by the indices below.
 inline constexpr const char* kMetricsColumns[] = {
     "epoch",       "batch",       "iter",         "loss_d",        "loss_g", "d_x",    "d_g_z1", "d_g_z2",
     "lr_d",        "lr_g",        "grad_norm_d",  "grad_norm_g",   "weight_norm_d", "weight_norm_g",
-    "images_per_s", "wall_s",     "swd_64",       "swd_32",        "swd_16", "swd_avg", "msssim_fake", "msssim_real"};
-inline constexpr size_t kColPerLayer = std::size(kMetricsColumns);  // the first per-parameter column
+    "images_per_s", "wall_s"};
 
 // The index of a fixed column, found by name at compile time (a name that is not a column does not compile).
 consteval size_t metrics_column(std::string_view name) {
@@ -26,12 +27,19 @@ consteval size_t metrics_column(std::string_view name) {
   throw "not a column of kMetricsColumns";
 }
 inline constexpr size_t kColImagesPerS = metrics_column("images_per_s"), kColWall = metrics_column("wall_s");
-inline constexpr size_t kColSwd = metrics_column("swd_64"), kColSwdAverage = metrics_column("swd_avg");
-inline constexpr size_t kColMsssimFake = metrics_column("msssim_fake"), kColMsssimReal = metrics_column("msssim_real");
-// periodic_quality.cpp writes the SWD levels into the columns from kColSwd on, finest first.
-static_assert(kColSwdAverage - kColSwd == 3, "one swd_<size> column per pyramid level (64, 32, 16), then swd_avg");
 
-std::vector<std::string> metrics_header(const std::vector<std::string>& g_names, const std::vector<std::string>& d_names);
+// Where the columns after the fixed ones are, for one image size.
+struct MetricsLayout {
+  std::vector<int> swd_sizes;  // the image side at each SWD level, finest first
+  size_t swd_first = 0;        // swd_<swd_sizes[l]> is column swd_first + l
+  size_t swd_average = 0, msssim_fake = 0, msssim_real = 0;
+  size_t per_layer = 0;        // the first grad: column
+};
+MetricsLayout metrics_layout(int image_size);
+
+// The header: the fixed columns, the quality columns of `image_size`, the per-parameter columns.
+std::vector<std::string> metrics_header(int image_size, const std::vector<std::string>& g_names,
+                                        const std::vector<std::string>& d_names);
 
 // Squared L2 norms of every parameter's gradient and value (the sum of squares, in double).
 struct Norms {
@@ -50,8 +58,8 @@ struct RowPosition {
   int64_t epoch, batch, iter;
 };
 // Fills the columns known after the step: position, losses, D outputs, learning rates, whole-network norms,
-// and (per_layer) the per-parameter norms. Timing and eval columns are filled by the loop.
+// and (per_layer) the per-parameter norms from layout.per_layer on. Timing and eval columns are filled by the loop.
 void fill_row(std::vector<std::string>& row, const RowPosition& pos, const nn::StepResult& r, double lr,
-              const Norms& n, bool per_layer);
+              const Norms& n, bool per_layer, const MetricsLayout& layout);
 
 }  // namespace trainer

@@ -1,6 +1,7 @@
 // Host copies of the model's tensors for checkpoints and weights files, and gradient/weight norms.
 #include "trainer/model_state.hpp"
 
+#include "nn/architecture.hpp"
 #include "nn/memory.hpp"
 
 #include <algorithm>
@@ -82,6 +83,7 @@ void restore_network(nn::Dcgan& model, Net net, const NetworkState& state) {
 
 StateShapes state_shapes(nn::Dcgan& model) {
   StateShapes s;
+  s.image_size = model.config().image_size;
   for (Net net : {Net::generator, Net::discriminator}) {
     const Parts p = parts(model, net);
     NetworkState& n = net == Net::generator ? s.generator : s.discriminator;
@@ -159,15 +161,19 @@ std::vector<double> squared_norms(nn::Context& ctx, const std::vector<nn::Param*
 nn::DcganConfig config_from_state(const NetworkState& g, const NetworkState& d, const std::string& file) {
   const auto gm = by_name(g.tensors), dm = by_name(d.tensors);
   const std::string what = "'" + file + "'";
-  const auto& g0 = need(gm, "main.0.weight", what + " generator");     // ConvTranspose2d [nz, 8ngf, 4, 4]
-  const auto& g12 = need(gm, "main.12.weight", what + " generator");   // ConvTranspose2d [ngf, nc, 4, 4]
-  const auto& d0 = need(dm, "main.0.weight", what + " discriminator"); // Conv2d [ndf, nc, 4, 4]
-  if (g0.shape.size() != 4 || g12.shape.size() != 4 || d0.shape.size() != 4)
-    throw std::runtime_error(what + ": convolution weights must be 4-D (not a DCGAN checkpoint?)");
   nn::DcganConfig c;
+  c.image_size = image_size_of(g);
+  if (c.image_size == 0)
+    throw std::runtime_error(what + ": the generator's layers do not follow the DCGAN rule (not a DCGAN checkpoint?)");
+  const std::string last = nn::generator_conv_name(nn::layer_count(c.image_size) - 1) + ".weight";
+  const auto& g0 = need(gm, "main.0.weight", what + " generator");     // ConvTranspose2d [nz, ngf * 2^(L-2), 4, 4]
+  const auto& gl = need(gm, last, what + " generator");                // ConvTranspose2d [ngf, nc, 4, 4]
+  const auto& d0 = need(dm, "main.0.weight", what + " discriminator"); // Conv2d [ndf, nc, 4, 4]
+  if (g0.shape.size() != 4 || gl.shape.size() != 4 || d0.shape.size() != 4)
+    throw std::runtime_error(what + ": convolution weights must be 4-D (not a DCGAN checkpoint?)");
   c.nz = static_cast<int>(g0.shape[0]);
-  c.ngf = static_cast<int>(g12.shape[0]);
-  c.nc = static_cast<int>(g12.shape[1]);
+  c.ngf = static_cast<int>(gl.shape[0]);
+  c.nc = static_cast<int>(gl.shape[1]);
   c.ndf = static_cast<int>(d0.shape[0]);
   return c;
 }

@@ -127,16 +127,28 @@ void check_shape(const char* fn, int c, int h, int w) {
 
 }  // namespace
 
+int ms_ssim_scales(int h, int w) {
+  int scales = 1;
+  for (int side = std::min(h, w); side >= 8 && scales < static_cast<int>(kScaleWeights.size()); side /= 2) ++scales;
+  return scales;
+}
+
 double ms_ssim(const float* x, const float* y, int c, int h, int w) {
   check_shape("ms_ssim", c, h, w);
   Planes a = to_planes(x, c, h, w), b = to_planes(y, c, h, w);
+  const size_t scales = static_cast<size_t>(ms_ssim_scales(h, w));
+  // Fewer scales than five (32 px): the first weights, renormalized to sum to one (see msssim.hpp). Five: the
+  // paper's weights as they are (they sum to 1.0001).
+  double weight_sum = 0;
+  for (size_t s = 0; s < scales; ++s) weight_sum += kScaleWeights[s];
+  if (scales == kScaleWeights.size()) weight_sum = 1.0;
   double result = 1.0;
-  for (size_t s = 0; s < kScaleWeights.size(); ++s) {
+  for (size_t s = 0; s < scales; ++s) {
     const auto [ssim, cs] = ssim_terms(a, b);
     // Wang et al.: contrast-structure at every scale but the last, full SSIM (with luminance) at the last.
-    const double term = (s + 1 < kScaleWeights.size()) ? cs : ssim;
-    result *= std::pow(std::max(term, 0.0), kScaleWeights[s]);
-    if (s + 1 < kScaleWeights.size()) {
+    const double term = (s + 1 < scales) ? cs : ssim;
+    result *= std::pow(std::max(term, 0.0), kScaleWeights[s] / weight_sum);
+    if (s + 1 < scales) {
       a = downsample2(a);
       b = downsample2(b);
     }

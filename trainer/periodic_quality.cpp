@@ -28,11 +28,12 @@ int PeriodicQuality::chunk() const { return std::min(n_, kChunk); }
 void PeriodicQuality::run(nn::Dcgan& model, std::vector<std::string>& row) const {
   const auto fake = generate(model, noise_, n_, chunk());
   const QualityScores q = score(real_.data(), fake.data(), n_, c_, s_, seed_, std::min(n_ * (n_ - 1) / 2, kPairs));
-  for (size_t l = 0; l < q.swd_per_level.size() && kColSwd + l < kColSwdAverage; ++l)
-    row[kColSwd + l] = format_value(q.swd_per_level[l]);
-  row[kColSwdAverage] = format_value(q.swd_average);
-  row[kColMsssimFake] = format_value(q.msssim_fake);
-  row[kColMsssimReal] = format_value(q.msssim_real);
+  const MetricsLayout cols = metrics_layout(s_);
+  for (size_t l = 0; l < q.swd_per_level.size() && l < cols.swd_sizes.size(); ++l)
+    row[cols.swd_first + l] = format_value(q.swd_per_level[l]);
+  row[cols.swd_average] = format_value(q.swd_average);
+  row[cols.msssim_fake] = format_value(q.msssim_fake);
+  row[cols.msssim_real] = format_value(q.msssim_real);
 }
 
 }  // namespace trainer

@@ -40,6 +40,7 @@ QualityScores score(const float* real, const float* fake, int n, int c, int s, u
   QualityScores q;
   SwdOptions so;
   so.seed = seed;
+  so.levels = swd_levels(s);  // full size down to 16 px, as ProGAN
   const SwdResult swd = sliced_wasserstein(real, n, fake, n, c, s, s, so);
   q.swd_per_level = swd.per_level;
   q.swd_level_sizes = swd.level_sizes;

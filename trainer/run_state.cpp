@@ -1,6 +1,7 @@
 // Opening a training run (new, or resumed from its newest checkpoint) and checkpointing it (see run_state.hpp).
 #include "trainer/run_state.hpp"
 
+#include "nn/architecture.hpp"
 #include "pipeline/atomic_file.hpp"
 #include "trainer/checkpoint.hpp"
 #include "trainer/info.hpp"
@@ -45,11 +46,10 @@ nn::DcganConfig model_config(const TrainOptions& o, const pipeline::Loader& load
   cfg.nc = loader.channels();
   cfg.image_size = loader.image_size();
   cfg.batch = o.batch;
-  if (cfg.image_size != nn::kImageSize)
+  if (!nn::supported_image_size(cfg.image_size))
     throw std::invalid_argument("--data: the cache holds " + std::to_string(cfg.image_size) + "x" +
-                                std::to_string(cfg.image_size) + " images; the DCGAN here is built for " +
-                                std::to_string(nn::kImageSize) + "x" + std::to_string(nn::kImageSize) +
-                                " (celeba-pack --size " + std::to_string(nn::kImageSize) + ")");
+                                std::to_string(cfg.image_size) + " images; the DCGAN here is built for 32, 64, 128 or "
+                                "256 pixels square (celeba-pack --size 64, say)");
   return cfg;
 }
 
@@ -123,7 +123,8 @@ void write_run_files(const RunState& s) {
 void open_logs(RunState& s) {
   for (auto* p : s.g_params) s.g_names.push_back(p->name);
   for (auto* p : s.d_params) s.d_names.push_back(p->name);
-  s.header = metrics_header(s.g_names, s.d_names);
+  s.header = metrics_header(s.model.config().image_size, s.g_names, s.d_names);
+  s.columns = metrics_layout(s.model.config().image_size);
   const std::optional<int64_t> resume_iter = s.opts.resume ? std::optional<int64_t>(s.iter) : std::nullopt;
   s.metrics.emplace(s.dir / rl::kMetrics, s.header, static_cast<int>(metrics_column("iter")), resume_iter);
   s.warnings.emplace(s.dir / rl::kWarnings,

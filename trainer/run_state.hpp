@@ -9,6 +9,7 @@
 #include "portable_random.hpp"
 #include "trainer/csv_log.hpp"
 #include "trainer/health.hpp"
+#include "trainer/metrics_row.hpp"
 #include "trainer/options.hpp"
 #include "trainer/periodic_quality.hpp"
 #include "trainer/phase_clock.hpp"
@@ -52,6 +53,7 @@ struct RunState {
   std::vector<nn::Param*> g_params, d_params;
   std::vector<std::string> g_names, d_names;  // state_dict names, in the order of the norm columns
   std::vector<std::string> header;   // metrics.csv columns
+  MetricsLayout columns;             // where the size-dependent ones are
   std::optional<CsvLog> metrics, warnings;
   HealthMonitor health;
   std::optional<PeriodicQuality> quality;  // --eval-every

@@ -427,6 +427,18 @@ SwdResult sliced_wasserstein_with(const float* a, int na, const float* b, int nb
 
 }  // namespace swd_detail
 
+int swd_levels(int image_size) {
+  int levels = 1;
+  for (int s = image_size; s > 16; s /= 2) ++levels;
+  return levels;
+}
+
+std::vector<int> swd_level_sizes(int image_size) {
+  std::vector<int> sizes;
+  for (int l = 0; l < swd_levels(image_size); ++l) sizes.push_back(image_size >> l);
+  return sizes;
+}
+
 SwdResult sliced_wasserstein(const float* a, int na, const float* b, int nb, int c, int h, int w,
                              const SwdOptions& opt) {
   return swd_detail::sliced_wasserstein_with(a, na, b, nb, c, h, w, opt, swd_detail::draw(na, nb, c, h, w, opt));

@@ -18,7 +18,7 @@ struct SwdOptions {
   int patches_per_image = 128;  // ProGAN nhoods_per_image
   int patch_size = 7;           // ProGAN nhood_size (odd)
   int projections = 512;        // ProGAN dir_repeats (4) x dirs_per_repeat (128)
-  int levels = 3;               // pyramid levels: 64, 32, 16 at 64x64 (ProGAN: every resolution >= 16)
+  int levels = 3;               // pyramid levels: 64, 32, 16 at 64x64 (ProGAN: every resolution >= 16, swd_levels)
   uint64_t seed = 0;            // patch positions and directions; the same seed gives the same draws
 };
 
@@ -27,6 +27,10 @@ struct SwdResult {
   double average = 0;             // mean of per_level
   std::vector<int> level_sizes;   // image height at each level: 64, 32, 16
 };
+
+// ProGAN's pyramid for a size-S image: every resolution from S down to 16 (64, 32, 16 at 64 px; 32, 16 at 32 px).
+int swd_levels(int image_size);
+std::vector<int> swd_level_sizes(int image_size);  // S, S/2, ..., 16
 
 // a: [na, c, h, w], b: [nb, c, h, w] floats (the trainer passes [-1, 1]; the metric is invariant to an affine
 // change of the value range, since each channel is normalized per set). h and w must be divisible by

@@ -74,7 +74,7 @@ void observe(RunState& s, Iteration& it) {
       auto more = s.health.observe_norms(s.iter, norms.for_health(s.g_names, s.d_names));
       it.raised.insert(it.raised.end(), more.begin(), more.end());
     }
-    fill_row(it.row, {it.pos.epoch, it.pos.batch, s.iter}, it.step, s.opts.lr, norms, per_layer);
+    fill_row(it.row, {it.pos.epoch, it.pos.batch, s.iter}, it.step, s.opts.lr, norms, per_layer, s.columns);
   });
 }
 

@@ -170,17 +170,20 @@ def downsample2(x):
     return 0.25 * (x[..., 0::2, 0::2] + x[..., 1::2, 0::2] + x[..., 0::2, 1::2] + x[..., 1::2, 1::2])
 
 
-def ms_ssim_reference(x, y, data_range=2.0):
+def ms_ssim_reference(x, y, data_range=2.0, scales=5):
+    """Fewer scales than 5 (32-px images: 4) use the first weights renormalized to sum to 1 (trainer/msssim.hpp);
+    5 scales use the paper's weights as they are (they sum to 1.0001)."""
+    weights = MS_WEIGHTS if scales == len(MS_WEIGHTS) else MS_WEIGHTS[:scales] / np.sum(MS_WEIGHTS[:scales])
     x, y = x.astype(np.float64), y.astype(np.float64)
     mssim, mcs = [], []
-    for _ in range(len(MS_WEIGHTS)):
+    for _ in range(scales):
         s, cs = ssim_terms(x, y, data_range)
         mssim.append(s)
         mcs.append(cs)
         x, y = downsample2(x), downsample2(y)
     mcs = np.maximum(np.array(mcs), 0.0)
     mssim = np.maximum(np.array(mssim), 0.0)
-    return np.prod(mcs[:-1] ** MS_WEIGHTS[:-1]) * mssim[-1] ** MS_WEIGHTS[-1]
+    return np.prod(mcs[:-1] ** weights[:-1]) * mssim[-1] ** weights[-1]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -256,6 +259,11 @@ def main():
         ms.create_dataset("pairs_ab", data=np.array([ms_ssim_reference(a[i], b[i]) for i in range(n)]))
         gray_x, gray_y = a[0, :1], to_unit(b8[3, :1])
         ms.create_dataset("gray_expected", data=ms_ssim_reference(gray_x, gray_y))
+        # 32-px images (the pairs averaged 2x2): 4 scales, weights renormalized.
+        a32, b32 = downsample2(a).astype(np.float32), downsample2(b).astype(np.float32)
+        ms.create_dataset("a32", data=a32)
+        ms.create_dataset("b32", data=b32)
+        ms.create_dataset("pairs_ab_32", data=np.array([ms_ssim_reference(a32[i], b32[i], scales=4) for i in range(n)]))
     print(f"wrote {OUT} ({os.path.getsize(OUT)} bytes)")
 
 

@@ -359,6 +359,36 @@ TEST_F(Train, ResumeRefusesVersion1CheckpointAndKeepsIt) {
             0);
 }
 
+// The model follows the data: a 32-px cache trains, samples and evaluates at 32 px (SWD levels 32 and 16), and
+// its weights are refused, by size, for a 64-px run.
+TEST_F(Train, OtherImageSizeTrainsSamplesEvaluatesAndIsRefusedForAnotherSize) {
+  const fs::path base = testsupport::fresh_dir("train_size32");
+  const fs::path cache32 = base / "cache32", run32 = base / "run32";
+  ASSERT_EQ(run(kPack + " --input " + kFashion + " --layout idx --channels 1 --size 32 --limit 320 --quiet --output " +
+                cache32.string()).status, 0);
+  auto r = run(kDcgan + " train --data " + cache32.string() + " --out " + run32.string() + kSmall +
+               " --iters 4 --sample-every 2 --eval-every 4 --log-every 0");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto header = lines(slurp(run32 / "metrics.csv")).at(0);
+  EXPECT_NE(header.find(",swd_32,swd_16,swd_avg,msssim_fake,msssim_real,"), std::string::npos) << header;
+  const std::string ckpt = (run32 / "checkpoints/ckpt_0000004.h5").string();
+  r = run(kDcgan + " sample --checkpoint " + ckpt + " --n 4 --grid --out " + (base / "g.png").string());
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string png = slurp(base / "g.png");
+  ASSERT_GT(png.size(), 24u);
+  EXPECT_EQ(static_cast<uint8_t>(png[19]), 2 * 34 + 2) << "2 columns of 32-px tiles with padding 2";
+  r = run(kDcgan + " eval --checkpoint " + ckpt + " --data " + cache32.string() + " --n 64");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("SWD x1e3 @32"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("SWD x1e3 @64"), std::string::npos) << r.out;
+  r = run(kDcgan + " eval --checkpoint " + ckpt + " --data " + cache_dir().string() + " --n 64");
+  EXPECT_EQ(r.status, 2) << r.err;
+  r = run(kDcgan + " train --data " + cache_dir().string() + " --out " + (base / "run64").string() + kSmall +
+          " --iters 1 --init-from " + ckpt);
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.err.find("holds a DCGAN for 32x32 images; this model is for 64x64"), std::string::npos) << r.err;
+}
+
 // A NaN in the data must stop training at that iteration, naming the tensor, and leave earlier checkpoints valid.
 TEST_F(Train, NonFiniteStopsAndKeepsLastGoodCheckpoint) {
   if (run("/usr/bin/python3 -c 'import h5py, numpy'").status != 0) GTEST_SKIP() << "python3-h5py is needed";

@@ -12,23 +12,28 @@
 namespace fs = std::filesystem;
 using namespace trainer;
 
-TEST(Interchange, WeightsRoundTripThroughPyTorch) {
+namespace {
+
+// At image size S (the same architecture rule on both sides) with nc channels.
+void round_trip(int S, int nc) {
   if (testsupport::run("/usr/bin/python3 -c 'import torch, h5py'").status != 0)
     GTEST_SKIP() << "python3-torch and python3-h5py are needed (scripts/install-deps test)";
-  const fs::path dir = testsupport::fresh_dir("interchange");
+  const fs::path dir = testsupport::fresh_dir("interchange_" + std::to_string(S));
   nn::Context ctx = nn::make_context(nn::EngineKind::cpu, nn::Precision::f32);
   nn::DcganConfig cfg;
   cfg.nz = 8;
   cfg.ngf = 4;
   cfg.ndf = 4;
-  cfg.nc = 3;
+  cfg.nc = nc;
   cfg.batch = 4;
+  cfg.image_size = S;
+  const hsize_t s = static_cast<hsize_t>(S), c = static_cast<hsize_t>(nc);
   nn::Dcgan model(ctx, cfg, {});
   std::mt19937_64 rng(3);
   model.init_weights(rng);
   std::normal_distribution<float> nd;
   std::uniform_real_distribution<float> ud(-1.f, 1.f);
-  std::vector<float> real(4 * 3 * 64 * 64), noise(4 * 8);
+  std::vector<float> real(4 * model.image_elems()), noise(4 * 8);
   for (auto& v : real) v = ud(rng);
   for (auto& v : noise) v = nd(rng);
   // One step first, so that running statistics and counters are not their initial values.
@@ -37,7 +42,7 @@ TEST(Interchange, WeightsRoundTripThroughPyTorch) {
   const NetworkState g = capture_network(model, Net::generator), d = capture_network(model, Net::discriminator);
   save_weights(dir / "w.h5", g, d);
   const int n = 5;
-  std::vector<float> z(n * 8), sample(n * 3 * 64 * 64);
+  std::vector<float> z(n * 8), sample(n * model.image_elems());
   for (auto& v : z) v = nd(rng);
   model.sample(z.data(), n, sample.data());
   // D(x) of the next step is D with exactly the saved weights, in training mode, on `real`.
@@ -45,8 +50,8 @@ TEST(Interchange, WeightsRoundTripThroughPyTorch) {
   {
     h5::File f = h5::File::create(dir / "io.h5");
     h5::write(f, "noise", {n, 8}, z.data());
-    h5::write(f, "ours/sample", {n, 3, 64, 64}, sample.data());
-    h5::write(f, "real", {4, 3, 64, 64}, real.data());
+    h5::write(f, "ours/sample", {n, c, s, s}, sample.data());
+    h5::write(f, "real", {4, c, s, s}, real.data());
     h5::write(f, "ours/d_x", {}, &d_x);
   }
   const auto r = testsupport::run("/usr/bin/python3 " DCGAN_SOURCE_DIR "/tests/trainer/torch_interchange.py " +
@@ -73,4 +78,12 @@ TEST(Interchange, WeightsRoundTripThroughPyTorch) {
     }
     for (const auto& [name, v] : mine.counters) EXPECT_EQ(v, before.counters.at(name) + 1000) << name;
   }
+}
+
+}  // namespace
+
+TEST(Interchange, WeightsRoundTripThroughPyTorch) { round_trip(64, 3); }
+TEST(Interchange, WeightsRoundTripThroughPyTorchAt32And128) {
+  round_trip(32, 3);
+  round_trip(128, 1);
 }

@@ -27,6 +27,22 @@ TEST(MsSsimGolden, MatchesNumPyReference) {
   EXPECT_NEAR(trainer::ms_ssim(a.data(), b.data() + 3 * kImg, 1, 64, 64), gray.at(0), 1e-9);
 }
 
+// 32-px images have 4 scales (32, 16, 8, 4), the first four weights renormalized: against the NumPy reference on
+// the fixture's pairs averaged 2x2.
+TEST(MsSsimGolden, At32PixelsUsesFourScalesAsTheNumPyReference) {
+  const h5::File f = evaltest::open_golden();
+  const auto a = h5::read<float>(f.group("msssim"), "a32"), b = h5::read<float>(f.group("msssim"), "b32");
+  const auto expected = h5::read<double>(f.group("msssim"), "pairs_ab_32");
+  ASSERT_EQ(expected.size(), 6u);
+  constexpr size_t img = 3 * 32 * 32;
+  for (size_t i = 0; i < 6; ++i)
+    EXPECT_NEAR(trainer::ms_ssim(a.data() + i * img, b.data() + i * img, 3, 32, 32), expected[i], 1e-9) << "pair " << i;
+  EXPECT_EQ(trainer::ms_ssim_scales(32, 32), 4);
+  EXPECT_EQ(trainer::ms_ssim_scales(64, 64), 5);
+  EXPECT_EQ(trainer::ms_ssim_scales(256, 256), 5);
+  EXPECT_NEAR(trainer::ms_ssim(a.data(), a.data(), 3, 32, 32), 1.0, 1e-12);
+}
+
 TEST(MsSsim, IdenticalImagesGiveOneAndItIsSymmetric) {
   const auto x = evaltest::smooth_images(2, 3, 64, 21);
   EXPECT_NEAR(trainer::ms_ssim(x.data(), x.data(), 3, 64, 64), 1.0, 1e-12);

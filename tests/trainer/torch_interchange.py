@@ -7,7 +7,7 @@ outputs on them, then changes every tensor and writes the result back in the sam
 load. Exit status 0 when every check passes; the reason is printed otherwise.
 
 Usage: torch_interchange.py WEIGHTS.h5 IO.h5 BACK.h5
-  IO.h5 holds noise [n,nz], ours/sample [n,nc,64,64] (dcgan-onednn's eval-mode G on it), real [B,nc,64,64]
+  IO.h5 holds noise [n,nz], ours/sample [n,nc,S,S] (dcgan-onednn's eval-mode G on it), real [B,nc,S,S]
   and ours/d_x (the mean of dcgan-onednn's training-mode D on real, with these weights).
 """
 import os
@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'golden'))
-from make_dcgan_golden import Discriminator, Generator  # noqa: E402  (the reference models)
+from make_dcgan_golden import Discriminator, Generator, layer_count  # noqa: E402  (the reference models)
 
 
 def load(module, group):
@@ -30,13 +30,15 @@ def main(weights, io_path, back):
     torch.set_num_threads(1)
     with h5py.File(weights, 'r') as f:
         assert f.attrs['format'] in ('dcgan-weights', 'dcgan-checkpoint'), f.attrs['format']
-        nz, ngf8 = f['generator/main.0.weight'].shape[:2]
-        ngf, nc = f['generator/main.12.weight'].shape[:2]
+        size = int(f.attrs['image_size'])  # 32..256: the architecture rule builds the same layers on both sides
+        last = 3 * (layer_count(size) - 1)
+        nz, widest = f['generator/main.0.weight'].shape[:2]
+        ngf, nc = f[f'generator/main.{last}.weight'].shape[:2]
         ndf = f['discriminator/main.0.weight'].shape[0]
-        net_g, net_d = Generator(nz, ngf, nc), Discriminator(nc, ndf)
+        net_g, net_d = Generator(nz, ngf, nc, size), Discriminator(nc, ndf, size)
         load(net_g, f['generator'])
         load(net_d, f['discriminator'])
-    assert ngf8 == 8 * ngf
+    assert widest == ngf * 2 ** (layer_count(size) - 2)
     with h5py.File(io_path, 'r') as f:
         noise = torch.from_numpy(np.array(f['noise'])).reshape(-1, nz, 1, 1)
         ours = np.array(f['ours/sample'])
@@ -69,6 +71,7 @@ def main(weights, io_path, back):
     with h5py.File(back, 'w') as f:
         f.attrs['format'] = 'dcgan-weights'
         f.attrs['version'] = 1
+        f.attrs['image_size'] = size
         for name, net in (('generator', net_g), ('discriminator', net_d)):
             g = f.create_group(name)
             for k, v in net.state_dict().items():

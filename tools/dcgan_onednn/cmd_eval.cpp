@@ -13,7 +13,7 @@ constexpr const char* kUsage =
     "Usage: dcgan-onednn eval --checkpoint FILE --data CACHE [--n 8192] [--json]\n\n"
     "Quality of a generator without downloaded weights:\n"
     "  SWD      Sliced Wasserstein Distance (Karras et al. 2018) between N real and N generated images, on\n"
-    "           Laplacian-pyramid 7x7 patches at 64, 32 and 16 pixels, x 1e3. Lower is better.\n"
+    "           Laplacian-pyramid 7x7 patches from the image size down to 16 pixels, x 1e3. Lower is better.\n"
     "  MS-SSIM  mean multi-scale SSIM of random pairs within each set: diversity. Generated pairs far more\n"
     "           similar than real pairs (a higher value) points to mode collapse.";
 
