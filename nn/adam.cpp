@@ -35,10 +35,9 @@ void Adam::step() {
   const float b1 = static_cast<float>(cfg_.beta1), one_m_b1 = static_cast<float>(1.0 - cfg_.beta1);
   const float b2 = static_cast<float>(cfg_.beta2), one_m_b2 = static_cast<float>(1.0 - cfg_.beta2);
   const float eps = static_cast<float>(cfg_.eps);
-  wait(ctx_);
   for (auto& s : slots_) {
-    HostView<float> p(s.param->value), m(s.exp_avg), v(s.exp_avg_sq);
-    HostView<const float> g(s.param->grad);
+    HostView<float> p(ctx_, s.param->value), m(ctx_, s.exp_avg), v(ctx_, s.exp_avg_sq);
+    HostView<const float> g(ctx_, s.param->grad);
     float *pp = p.data(), *mp = m.data(), *vp = v.data();
     const float* gp = g.data();
     const int64_t n = s.param->numel();

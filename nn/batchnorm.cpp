@@ -109,9 +109,8 @@ void BatchNorm::forward() {
 void BatchNorm::update_running_stats() {
   // torch.nn.functional.batch_norm (CPU, 1.13): running = momentum * batch + (1 - momentum) * running, in double,
   // with the unbiased variance var * n / (n - 1) of the n = N*H*W values per channel.
-  wait(ctx_);
-  HostView<const float> mean(mean_), var(variance_);
-  HostView<float> rm(t_.running_mean.value), rv(t_.running_var.value);
+  HostView<const float> mean(ctx_, mean_), var(ctx_, variance_);
+  HostView<float> rm(ctx_, t_.running_mean.value), rv(ctx_, t_.running_var.value);
   const double m = opt_.momentum, n = static_cast<double>(reduced_);
   const double unbias = reduced_ > 1 ? n / (n - 1) : 1.0;
   for (size_t c = 0, C = rm.size(); c < C; ++c) {

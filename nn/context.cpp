@@ -50,6 +50,12 @@ Context make_context(EngineKind kind, Precision precision, int device_index) {
   return ctx;
 }
 
+Context make_device_emulation_context(Precision precision) {
+  Context ctx = make_context(EngineKind::cpu, precision);
+  ctx.emulate_device = true;
+  return ctx;
+}
+
 static const char* isa_name(dnnl::cpu_isa isa) {
   switch (isa) {
     case dnnl::cpu_isa::all: return "all";

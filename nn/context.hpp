@@ -25,11 +25,19 @@ struct Context {
   Precision precision = Precision::f32;
   dnnl::engine engine;
   dnnl::stream stream;
+  // The GPU's host-access path on the CPU engine, for tests (make_device_emulation_context): every host view is a
+  // separate copy, written back only when the view ends, and memory mapped for writing holds poison (NaN) until
+  // then, as a GPU buffer's contents are undefined for kernels while it is mapped.
+  bool emulate_device = false;
 };
 
 // Creates the engine. For gpu, throws std::runtime_error naming the cause when oneDNN finds no GPU
 // engine (no device, no OpenCL ICD, or a oneDNN built without a GPU runtime).
 Context make_context(EngineKind kind, Precision precision, int device_index = 0);
+
+// A CPU context that treats its memory as a GPU's (Context::emulate_device): the code path --engine gpu takes for
+// every host transfer and mapped access, run where no GPU exists. Numerically identical to make_context(cpu).
+Context make_device_emulation_context(Precision precision);
 
 // Number of engines oneDNN can create of a kind (0 when none, never throws).
 int engine_count(EngineKind kind);

@@ -13,9 +13,8 @@ static bool ends_with(const std::string& s, const std::string& suffix) {
 }
 
 void weights_init(Context& ctx, const std::vector<Param*>& params, prng::Engine& rng) {
-  wait(ctx);
   for (Param* p : params) {
-    HostView<float> v(p->value);
+    HostView<float> v(ctx, p->value);
     const size_t n = static_cast<size_t>(p->numel());
     if (p->shape.size() == 4) {
       prng::fill_normal(rng, v.data(), n, 0.0, 0.02);

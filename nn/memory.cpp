@@ -36,22 +36,19 @@ static void check_size(const dnnl::memory& m, size_t bytes, const char* what) {
 
 void copy_to_memory(const Context& ctx, const dnnl::memory& dst, const void* src, size_t bytes) {
   check_size(dst, bytes, "copy_to_memory");
-  wait(ctx);  // no primitive may still be reading or writing dst
-  HostView<std::byte> v(dst);
+  HostView<std::byte> v(ctx, dst);  // waits: no primitive may still be reading or writing dst
   std::memcpy(v.data(), src, bytes);
 }
 
 void copy_from_memory(const Context& ctx, void* dst, const dnnl::memory& src, size_t bytes) {
   check_size(src, bytes, "copy_from_memory");
-  wait(ctx);
-  HostView<const std::byte> v(src);
+  HostView<const std::byte> v(ctx, src);
   std::memcpy(dst, v.data(), bytes);
 }
 
 void fill(const Context& ctx, const dnnl::memory& m, float value) {
   if (m.get_desc().data_type() != dt::f32) throw std::logic_error("nn::fill: f32 memory expected");
-  wait(ctx);
-  HostView<float> v(m);
+  HostView<float> v(ctx, m);
   for (size_t i = 0, n = v.size(); i < n; ++i) v[i] = value;
 }
 

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <stdexcept>
 #include <type_traits>
@@ -31,28 +32,58 @@ dnnl::memory::desc plain_desc(const dnnl::memory::dims& dims, dt type = dt::f32)
 // of blocked layouts it allocates.
 dnnl::memory make_memory(const Context& ctx, const dnnl::memory::desc& d);
 
-// Host access to a memory through dnnl::memory::map_data: a plain pointer on the CPU engine, a mapped copy on
-// a GPU engine. The caller waits on the stream first. Unmaps (writing back on GPU) when destroyed.
+// Waits until every primitive submitted to the context's stream has finished (before host access).
+void wait(const Context& ctx);
+
+// Host access to a memory: the one place the host touches engine memory (every transfer goes through it). Waits
+// for the stream, then maps through dnnl::memory::map_data: a plain pointer on the CPU engine, a mapped region
+// on a GPU engine (written back at unmap). Under Context::emulate_device the CPU takes the GPU's path: the view
+// is a separate host copy, written back when the view ends, and a memory viewed for writing holds NaN poison
+// meanwhile (a primitive that runs on it while mapped computes garbage, as on a GPU). T const: read-only access.
 template <class T>
 class HostView {
  public:
-  explicit HostView(const dnnl::memory& m) : mem_(m), ptr_(m.map_data<std::remove_const_t<T>>()) {
-    if (!ptr_) throw std::runtime_error("nn::HostView: oneDNN could not map a memory to the host");
+  HostView(const Context& ctx, const dnnl::memory& m) : mem_(m), bytes_(m.get_desc().get_size()) {
+    wait(ctx);
+    using U = std::remove_const_t<T>;
+    U* mapped = m.map_data<U>();
+    if (!mapped) throw std::runtime_error("nn::HostView: oneDNN could not map a memory to the host");
+    if (!ctx.emulate_device) {
+      ptr_ = mapped;
+      return;
+    }
+    copy_.resize(bytes_);
+    std::memcpy(copy_.data(), mapped, bytes_);
+    if constexpr (!std::is_const_v<T>) std::memset(static_cast<void*>(mapped), 0xFF, bytes_);  // NaN while mapped
+    m.unmap_data(mapped);
+    ptr_ = reinterpret_cast<T*>(copy_.data());
   }
   HostView(const HostView&) = delete;
   HostView& operator=(const HostView&) = delete;
-  ~HostView() { mem_.unmap_data(const_cast<std::remove_const_t<T>*>(ptr_)); }
+  ~HostView() {
+    using U = std::remove_const_t<T>;
+    if (copy_.empty()) {
+      mem_.unmap_data(const_cast<U*>(ptr_));
+      return;
+    }
+    if constexpr (!std::is_const_v<T>) {  // write back, as unmapping a GPU buffer does
+      U* mapped = mem_.map_data<U>();
+      if (mapped) {
+        std::memcpy(static_cast<void*>(mapped), copy_.data(), bytes_);
+        mem_.unmap_data(mapped);
+      }
+    }
+  }
   T* data() const { return ptr_; }
-  size_t size() const { return mem_.get_desc().get_size() / sizeof(T); }  // elements, padding included
+  size_t size() const { return bytes_ / sizeof(T); }  // elements, padding included
   T& operator[](size_t i) const { return ptr_[i]; }
 
  private:
   dnnl::memory mem_;
-  T* ptr_;
+  size_t bytes_;
+  std::vector<std::byte> copy_;  // the emulated device's mapped region (empty on the plain path)
+  T* ptr_ = nullptr;
 };
-
-// Waits until every primitive submitted to the context's stream has finished (before host access).
-void wait(const Context& ctx);
 
 // Copies bytes between host arrays and a memory (mapped). The memory's size must equal `bytes`.
 void copy_to_memory(const Context& ctx, const dnnl::memory& dst, const void* src, size_t bytes);

@@ -133,11 +133,10 @@ void restore_adam(nn::Dcgan& model, Net net, const AdamState& state) {
 }
 
 std::vector<double> squared_norms(nn::Context& ctx, const std::vector<nn::Param*>& params, Which which) {
-  nn::wait(ctx);
   std::vector<double> out;
   out.reserve(params.size());
   for (auto* p : params) {
-    nn::HostView<const float> v(which == Which::grad ? p->grad : p->value);
+    nn::HostView<const float> v(ctx, which == Which::grad ? p->grad : p->value);
     const int64_t n = p->numel();
     const float* x = v.data();
     // Fixed blocks summed in a fixed order: the same bits whatever the thread count and timing (an OpenMP
