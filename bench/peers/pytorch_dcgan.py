@@ -2,12 +2,13 @@
 """The PyTorch peer of nn::Dcgan: the reference DCGAN's tutorial training step, timed side by side, with the ratio.
 
 PyTorch: the tutorial's Generator and Discriminator (tests/golden/make_dcgan_golden.py holds the reference
-definitions), nz=100, ngf=ndf=64, nc=3, BCELoss, Adam(2e-4, (0.5, 0.999)), one iteration = the tutorial's D step
+definitions, extended to 32..256 px by the same rule as nn/architecture.hpp), nz=100, ngf=ndf=64, nc=3, BCELoss, Adam(2e-4, (0.5, 0.999)), one iteration = the tutorial's D step
 (real, then fake.detach()) and G step, on random data, float32 on the CPU with --threads threads.
-Ours (with --bench): bench_nn's step/f32 and step/bf16 at the same batch (DCGAN_BENCH_BATCH), run after PyTorch,
-never at the same time.
+Ours (with --bench): bench_nn's step/f32 and step/bf16 at the same batch and size (DCGAN_BENCH_BATCH,
+DCGAN_BENCH_SIZE), run after PyTorch, never at the same time; with the FLOP of a step and the GFLOP/s reached.
 
-usage: bench/peers/pytorch_dcgan.py [--batch 64 128] [--threads 2] [--iters 5] [--bench build/release/bench/bench_nn]
+usage: bench/peers/pytorch_dcgan.py [--batch 64 128] [--size 32 64 128] [--threads 2] [--iters 5]
+                                    [--bench build/release/bench/bench_nn]
 Install libopenblas0-openmp first: without it Debian's PyTorch uses the reference BLAS, not the peer a user would
 pick (the script prints which BLAS library PyTorch loaded). Run it on an idle machine.
 """
@@ -40,7 +41,7 @@ def blas_in_use():
     return ", ".join(sorted(libs)) or "none mapped"
 
 
-def time_pytorch(batch, threads, iters):
+def time_pytorch(batch, size, threads, iters):
     import torch
     import torch.nn as nn
     import torch.optim as optim
@@ -48,13 +49,13 @@ def time_pytorch(batch, threads, iters):
     torch.manual_seed(0)
     ref = reference_models()
     nz, ngf, ndf, nc = 100, 64, 64, 3
-    netG, netD = ref.Generator(nz, ngf, nc), ref.Discriminator(nc, ndf)
+    netG, netD = ref.Generator(nz, ngf, nc, size), ref.Discriminator(nc, ndf, size)
     netG.apply(ref.weights_init)
     netD.apply(ref.weights_init)
     criterion = nn.BCELoss()
     optD = optim.Adam(netD.parameters(), lr=2e-4, betas=(0.5, 0.999))
     optG = optim.Adam(netG.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    real = torch.rand(batch, nc, 64, 64) * 2 - 1
+    real = torch.rand(batch, nc, size, size) * 2 - 1
 
     def step():
         netD.zero_grad()
@@ -79,8 +80,8 @@ def time_pytorch(batch, threads, iters):
     return batch * iters / (time.perf_counter() - t0)
 
 
-def time_ours(bench, batch, threads):
-    env = dict(os.environ, DCGAN_BENCH_BATCH=str(batch), OMP_NUM_THREADS=str(threads))
+def time_ours(bench, batch, size, threads):
+    env = dict(os.environ, DCGAN_BENCH_BATCH=str(batch), DCGAN_BENCH_SIZE=str(size), OMP_NUM_THREADS=str(threads))
     r = subprocess.run([bench, "--benchmark_filter=^step/(f32|bf16)/", "--benchmark_format=json"],
                        capture_output=True, text=True, env=env)
     if r.returncode != 0:
@@ -88,25 +89,29 @@ def time_ours(bench, batch, threads):
     out = {}
     for b in json.loads(r.stdout)["benchmarks"]:
         precision = b["name"].split("/")[1]
-        out[precision] = (b["items_per_second"], b.get("overhead"))
+        out[precision] = (b["items_per_second"], b.get("overhead"), b.get("flop_per_step"), b.get("GFLOPS"))
     return out
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--batch", type=int, nargs="+", default=[64, 128])
+    ap.add_argument("--size", type=int, nargs="+", default=[64], help="image sides (32, 64, 128, 256)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--iters", type=int, default=5)
     ap.add_argument("--bench", help="path of bench_nn, to time ours after PyTorch and print the ratios")
     a = ap.parse_args()
-    for batch in a.batch:
-        torch_ips = time_pytorch(batch, a.threads, a.iters)
-        print(f"batch {batch:4d}  PyTorch {torch_ips:7.1f} images/s  ({a.threads} threads, BLAS: {blas_in_use()})")
-        if a.bench:
-            for precision, (ips, overhead) in time_ours(a.bench, batch, a.threads).items():
-                print(f"batch {batch:4d}  ours {precision:5s} {ips:7.1f} images/s  ratio {ips / torch_ips:5.2f}x"
-                      f"  step / conv passes alone {overhead:.2f}")
-        sys.stdout.flush()
+    for size in a.size:
+        for batch in a.batch:
+            torch_ips = time_pytorch(batch, size, a.threads, a.iters)
+            print(f"{size:3d} px batch {batch:4d}  PyTorch {torch_ips:7.1f} images/s  ({a.threads} threads, "
+                  f"BLAS: {blas_in_use()})")
+            if a.bench:
+                for precision, (ips, overhead, flop, gflops) in time_ours(a.bench, batch, size, a.threads).items():
+                    print(f"{size:3d} px batch {batch:4d}  ours {precision:5s} {ips:7.1f} images/s  ratio "
+                          f"{ips / torch_ips:5.2f}x  step / conv passes alone {overhead:.2f}  "
+                          f"{flop / 1e9:.1f} GFLOP per step, {gflops:.0f} GFLOP/s")
+            sys.stdout.flush()
 
 
 if __name__ == "__main__":
