@@ -5,7 +5,8 @@
 //                   attributes [n,40] int8 (+ names), partition uint8, label int64; file attributes below.
 //   dataset.h5      written last: virtual datasets of the same names spanning the shards, the shard table,
 //                   totals, rejected inputs and the options used.
-//   rejected.txt    the rejected inputs, one "filename<TAB>reason" per line, for people.
+//   rejected.txt    the rejected inputs, one "filename<TAB>reason" per line, for people (a backslash, tab,
+//                   newline or carriage return in a field written as \\ \t \n \r; manifest.hpp).
 // Stored uint8 pixels u map to the model's input as x = (u/255 - mean)/std (torchvision ToTensor+Normalize).
 #pragma once
 #include "pipeline/option_table.hpp"
@@ -61,6 +62,10 @@ inline constexpr const char* kAttributes = "attributes";  // [n,40] int8, 1 / -1
 inline constexpr const char* kPartition = "partition";    // [n] uint8: 0 train, 1 valid, 2 test
 inline constexpr const char* kLabel = "label";            // [n] int64: class (folder, idx)
 inline constexpr const char* kAttrNames = "names";        // attribute of `attributes`: the 40 names
+// The most attribute names a cache holds. `names` is one HDF5 attribute, which HDF5 (in the file format written here,
+// the library's default) keeps in an object header message of at most 64 KiB; a variable-length string takes 16
+// bytes of it whatever its length, so 4,091 names fit (measured) and 4,000 are allowed. Sources refuse more.
+inline constexpr int64_t kMaxAttributeNames = 4000;
 
 // ---- file attributes (shards and dataset.h5) ----
 inline constexpr const char* kAttrFormat = "format";

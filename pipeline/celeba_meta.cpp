@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
+#include <unordered_map>
 
 namespace pipeline {
 
@@ -202,6 +203,33 @@ bool is_csv(std::span<const uint8_t> bytes) {
   return lines.next(first) && first.find("image_id") != std::string_view::npos && first.find(',') != first.npos;
 }
 
+// The names a list gives, checked as they are read: each a path inside the image folder (neither absolute nor
+// climbing out with ".."), and each named once (compared as paths: "./a.jpg" is "a.jpg"). A repeat would be packed
+// twice, a path outside would open a file that is no part of the dataset.
+class ListedNames {
+ public:
+  explicit ListedNames(const fs::path& list) : list_(list) {}
+  void add(std::string_view name, int64_t line) {
+    std::string key(name);
+    if (key.find('/') != std::string::npos || key == "..") {  // most names are plain file names: no path to normalize
+      const fs::path p(key);
+      const fs::path normal = p.lexically_normal();
+      if (p.is_absolute() || (!normal.empty() && *normal.begin() == ".."))
+        fail_at(list_, line, "'" + key + "' is outside the image folder (an absolute path, or one climbing out with "
+                             "'..'): a list names files inside img_align_celeba/");
+      key = normal.string();
+    }
+    const auto [at, added] = first_line_.emplace(std::move(key), line);
+    if (!added)
+      fail_at(list_, line, "'" + std::string(name) + "' is listed again (first on line " + std::to_string(at->second) +
+                               "): each image is packed once, so a list names it once; remove the repeated line");
+  }
+
+ private:
+  const fs::path& list_;
+  std::unordered_map<std::string, int64_t> first_line_;  // name as a normal path -> its line
+};
+
 int8_t attribute_value(std::string_view v, const fs::path& path, int64_t line, std::string_view image) {
   if (v == "1") return 1;
   if (v == "-1") return -1;
@@ -238,6 +266,7 @@ CelebaAttributes parse_celeba_attributes(const fs::path& path, std::span<const u
   }
   if (out.names.empty()) fail_at(path, lines.number, "no attribute names");
   const size_t k = out.names.size();
+  ListedNames names(path);
   while (lines.next(line)) {
     if (blank(line)) continue;
     csv ? split_csv(line, f) : split_ws(line, f);
@@ -245,6 +274,7 @@ CelebaAttributes parse_celeba_attributes(const fs::path& path, std::span<const u
       fail_at(path, lines.number, "expected an image name and " + std::to_string(k) + " values, found " +
                                       std::to_string(f.size()) + " fields" +
                                       (f.size() < k + 1 ? " (truncated file?)" : ""));
+    names.add(f[0], lines.number);
     out.images.emplace_back(f[0]);
     for (size_t i = 0; i < k; ++i) out.values.push_back(attribute_value(f[i + 1], path, lines.number, f[0]));
   }
@@ -263,6 +293,7 @@ CelebaPartition parse_celeba_partition(const fs::path& path, std::span<const uin
   std::vector<std::string_view> f;
   const bool csv = is_csv(bytes);
   if (csv) lines.next(line);  // header
+  ListedNames names(path);
   while (lines.next(line)) {
     if (blank(line)) continue;
     csv ? split_csv(line, f) : split_ws(line, f);
@@ -270,6 +301,7 @@ CelebaPartition parse_celeba_partition(const fs::path& path, std::span<const uin
     if (f[1] != "0" && f[1] != "1" && f[1] != "2")
       fail_at(path, lines.number, "partition '" + std::string(f[1]) + "' of '" + std::string(f[0]) +
                                       "' is not 0 (train), 1 (valid) or 2 (test)");
+    names.add(f[0], lines.number);
     out.images.emplace_back(f[0]);
     out.partition.push_back(static_cast<uint8_t>(f[1][0] - '0'));
   }

@@ -33,7 +33,9 @@ struct CelebaAttributes {
   std::vector<std::string> images;  // image file names, in file order
   std::vector<int8_t> values;       // [images.size(), K], 1 or -1
 };
-// Throws std::runtime_error naming the file and line, with a hint (HTML page, truncated file, bad value).
+// Throws std::runtime_error naming the file and line, with a hint (HTML page, truncated file, bad value). Both lists
+// refuse, naming the line, an image name that leaves the image folder (absolute, or climbing out with "..") and a
+// name listed twice (compared as paths, "./a.jpg" being "a.jpg"; the message names the first line too).
 CelebaAttributes parse_celeba_attributes(const std::filesystem::path& path, std::span<const uint8_t> bytes);
 
 // list_eval_partition.txt ("name 0|1|2") or list_eval_partition.csv ("image_id,partition" header).

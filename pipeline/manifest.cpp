@@ -6,6 +6,7 @@
 
 #include <numeric>
 #include <stdexcept>
+#include <string_view>
 
 namespace pipeline {
 
@@ -55,10 +56,28 @@ void create_vds(const h5::File& f, const std::string& name, hid_t type, const st
 
 }  // namespace
 
+namespace {
+// A field of rejected.txt: the characters that would break its line or its two fields, and the escape character,
+// as two-character escapes.
+void append_escaped(std::string& out, std::string_view field) {
+  for (const char c : field) {
+    const char e = c == '\\' ? '\\' : c == '\t' ? 't' : c == '\n' ? 'n' : c == '\r' ? 'r' : 0;
+    if (e) out += '\\';
+    out += e ? e : c;
+  }
+}
+}  // namespace
+
 std::string rejected_text(const std::vector<RejectRecord>& rejected, int64_t source_count) {
   std::string s = "# celeba-pack: " + std::to_string(rejected.size()) + " of " + std::to_string(source_count) +
-                  " inputs were not packed. One per line: filename<TAB>reason\n";
-  for (const auto& r : rejected) s += r.filename + "\t" + r.reason + "\n";
+                  " inputs were not packed. One per line: filename<TAB>reason, a backslash, tab, newline or carriage "
+                  "return in them written as \\\\ \\t \\n \\r\n";
+  for (const auto& r : rejected) {
+    append_escaped(s, r.filename);
+    s += '\t';
+    append_escaped(s, r.reason);
+    s += '\n';
+  }
   return s;
 }
 

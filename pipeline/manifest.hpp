@@ -27,7 +27,9 @@ void write_manifest(const std::filesystem::path& dir, const ManifestData& m);
 // cache, or of an unknown format or version.
 ManifestData read_manifest(const std::filesystem::path& dir);
 
-// The text of rejected.txt: a comment line, then "filename<TAB>reason" per reject.
+// The text of rejected.txt: a comment line, then "filename<TAB>reason" per reject. A backslash, tab, newline or
+// carriage return in either field is written as \\ \t \n \r, so that every reject keeps one line of two fields
+// whatever its file name (a reader undoes the four escapes; dataset.h5's rejected/filename holds the names as they are).
 std::string rejected_text(const std::vector<RejectRecord>& rejected, int64_t source_count);
 
 }  // namespace pipeline

@@ -235,7 +235,7 @@ void write_pack_manifest(const PackOptions& o, const ManifestData& m) {
 }
 
 std::unique_ptr<Source> open_pack_source(const PackOptions& o) {
-  auto source = open_source(o.input, o.layout);
+  auto source = open_source(o.input, o.layout, o.output);
   if (o.limit > 0) source->truncate(o.limit);
   for (const auto& w : source->warnings()) pack_warn(o, w);
   for (const auto& n : source->notes()) pack_note(o, n);

@@ -3,6 +3,7 @@
 // (nested img_align_celeba/img_align_celeba/, list_*.csv with an image_id header).
 //
 // Order and partitions come from the list files when present (attribute file first), else names are sorted.
+#include "pipeline/cache_format.hpp"
 #include "pipeline/celeba_meta.hpp"
 #include "pipeline/sources.hpp"
 
@@ -51,6 +52,16 @@ bool has_jpeg_extension(const std::string& n) {
   return ext == ".jpg" || (n.size() >= 5 && ext == "jpeg" && n[n.size() - 5] == '.');
 }
 
+// The cache stores the attribute names as one HDF5 attribute (cache_format.hpp): refused here, before anything is
+// packed, rather than by HDF5 when the first shard is written.
+void refuse_too_many_attributes(const fs::path& list, size_t names) {
+  if (static_cast<int64_t>(names) <= cache_format::kMaxAttributeNames) return;
+  const std::string most = std::to_string(cache_format::kMaxAttributeNames);
+  throw std::runtime_error("'" + list.string() + "' names " + std::to_string(names) + " attributes; a cache holds at most " +
+                           most + ": their names are stored as one HDF5 attribute, which HDF5 limits to 64 KiB "
+                           "(keep at most " + most + " attribute columns in the list)");
+}
+
 class CelebaSource final : public FileSource {
  public:
   explicit CelebaSource(const fs::path& in) {
@@ -81,6 +92,7 @@ class CelebaSource final : public FileSource {
     if (attr_path) {
       const auto bytes = read_whole_file(*attr_path);
       auto a = parse_celeba_attributes(*attr_path, bytes);
+      refuse_too_many_attributes(*attr_path, a.names.size());
       if (auto w = check_official_md5(*attr_path, bytes, static_cast<int64_t>(a.images.size()))) warnings_.push_back(*w);
       names_ = std::move(a.images);
       attribute_names_ = std::move(a.names);

@@ -54,12 +54,12 @@ Layout detect_layout(const fs::path& input) {
   return celeba ? Layout::celeba : Layout::folder;
 }
 
-std::unique_ptr<Source> open_source(const fs::path& input, std::optional<Layout> layout) {
+std::unique_ptr<Source> open_source(const fs::path& input, std::optional<Layout> layout, const fs::path& output) {
   require_directory(input);
   const Layout l = layout ? *layout : detect_layout(input);
   switch (l) {
     case Layout::celeba: return open_celeba_source(input);
-    case Layout::folder: return open_folder_source(input);
+    case Layout::folder: return open_folder_source(input, output);
     case Layout::idx: return open_idx_source(input);
   }
   throw std::logic_error("unknown layout");

@@ -75,11 +75,16 @@ class Source {
 };
 
 // Opens the input with the given layout (detected when empty). Throws std::runtime_error naming the directory
-// and what was expected when it is missing, empty, or has nothing of that layout.
-std::unique_ptr<Source> open_source(const std::filesystem::path& input, std::optional<Layout> layout);
+// and what was expected when it is missing, empty, or has nothing of that layout. `output`, when given, is the
+// pack's output directory: when it lies inside a folder-layout input, the scan leaves it out (it is no class, and no
+// part of one) and a warning says so, so that a pack run again into it (--force, --resume) reads what the first read.
+std::unique_ptr<Source> open_source(const std::filesystem::path& input, std::optional<Layout> layout,
+                                    const std::filesystem::path& output = {});
 
 std::unique_ptr<Source> open_celeba_source(const std::filesystem::path& input);
-std::unique_ptr<Source> open_folder_source(const std::filesystem::path& input);
+// Directories reached again within a class (device and inode: a symlink loop, a second link) are walked once, with
+// a warning naming each repeat; `output` as for open_source.
+std::unique_ptr<Source> open_folder_source(const std::filesystem::path& input, const std::filesystem::path& output = {});
 std::unique_ptr<Source> open_idx_source(const std::filesystem::path& input);
 
 // "" when p (symlinks followed) is a regular file; else why it cannot be read as one, from stat(2) without opening

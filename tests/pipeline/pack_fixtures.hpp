@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -84,6 +85,28 @@ inline void write_file(const fs::path& p, const std::string& bytes) {
 }
 
 inline std::string read_file(const fs::path& p) { return testsupport::slurp(p); }
+
+// A small real JPEG committed with the transform goldens (k in 1..24): for tests that need a few decodable images
+// without ../shared.
+inline fs::path golden_jpeg(int k) {
+  char n[32];
+  std::snprintf(n, sizeof n, "celeba_%06d.jpg", k);
+  return fs::path(DCGAN_SOURCE_DIR) / "tests" / "golden" / "transform" / "inputs" / n;
+}
+
+// rejected.txt's escapes undone (\\ \t \n \r, see manifest.hpp), as a reader of the file does.
+inline std::string unescape_rejected_field(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '\\' || i + 1 == s.size()) {
+      out += s[i];
+      continue;
+    }
+    const char c = s[++i];
+    out += c == 't' ? '\t' : c == 'n' ? '\n' : c == 'r' ? '\r' : c;
+  }
+  return out;
+}
 
 // Byte offset in a shard file of its stored images: the contiguous `images` data (H5Dget_offset, as cache.cpp
 // reads it), or the first chunk of a chunked (deflate) dataset.

@@ -1,7 +1,8 @@
 // Tests of the cache format: shards and dataset.h5 written by ShardWriter/write_manifest and read back by Cache
 // (uint8, float16, float32, deflate; any order, repeats; partitions, labels), h5py reading dataset.h5 through its
 // virtual datasets, and the refusals: unknown format or version, a missing, truncated or foreign shard (named),
-// corrupted pixels (the CRC-32 checked on open), a shard of another element type, an unfinished cache.
+// corrupted pixels (the CRC-32 checked on open), a shard of another element type, an unfinished cache; rejected.txt's
+// escapes, and the most attribute names a cache holds.
 #include "pipeline/cache.hpp"
 #include "pack_fixtures.hpp"
 
@@ -97,6 +98,66 @@ TEST(Cache, ShardsManifestAndReadsInAnyOrder) {
   EXPECT_EQ(back.rejected[1].source, 18);
   const std::string txt = packtest::read_file(dir / "rejected.txt");
   EXPECT_NE(txt.find("img7.png\tsynthetic reject 7\n"), std::string::npos) << txt;
+}
+
+// rejected.txt is one line per reject, "filename<TAB>reason": a backslash, tab, newline or carriage return in either
+// field is written as \\ \t \n \r, so a name holding them keeps its line and its two fields, and unescapes back.
+TEST(Cache, RejectedTextEscapesTabsNewlinesAndBackslashes) {
+  const std::vector<RejectRecord> rejected = {{0, "tab\there.jpg", "cannot decode:\tbad\nmarker"},
+                                              {3, "two\nlines.jpg", "why"},
+                                              {4, "back\\slash\\n.jpg", "cr\r"},
+                                              {7, "plain.jpg", "a plain reason"}};
+  const std::string txt = rejected_text(rejected, 9);
+  std::vector<std::string> lines;
+  for (size_t at = 0; at < txt.size();) {
+    const size_t end = txt.find('\n', at);
+    ASSERT_NE(end, std::string::npos) << "the last line has no newline:\n" << txt;
+    lines.push_back(txt.substr(at, end - at));
+    at = end + 1;
+  }
+  ASSERT_EQ(lines.size(), rejected.size() + 1) << txt;
+  EXPECT_EQ(lines[0].rfind("# ", 0), 0u) << lines[0];
+  EXPECT_EQ(lines[4], "plain.jpg\ta plain reason");
+  EXPECT_EQ(lines[1], "tab\\there.jpg\tcannot decode:\\tbad\\nmarker");
+  EXPECT_EQ(lines[3], "back\\\\slash\\\\n.jpg\tcr\\r");
+  for (size_t i = 0; i < rejected.size(); ++i) {
+    const std::string& line = lines[i + 1];
+    ASSERT_EQ(std::count(line.begin(), line.end(), '\t'), 1) << line;
+    EXPECT_EQ(line.find('\r'), std::string::npos) << line;
+    const size_t tab = line.find('\t');
+    EXPECT_EQ(packtest::unescape_rejected_field(line.substr(0, tab)), rejected[i].filename) << line;
+    EXPECT_EQ(packtest::unescape_rejected_field(line.substr(tab + 1)), rejected[i].reason) << line;
+  }
+}
+
+// The most attribute names a cache holds (cache_format.hpp; sources refuse more) fit in HDF5's 64 KiB attribute:
+// shards and dataset.h5 are written with that many, long ones, and read back whole.
+TEST(Cache, TheMostAttributeNamesACacheHoldsAreWrittenAndReadBack) {
+  const fs::path dir = testsupport::fresh_dir("cache_max_attrs");
+  ShardSpec spec;
+  spec.size = 2;
+  spec.channels = 1;
+  spec.shard_size = 2;
+  spec.layout = "celeba";
+  spec.pack_key = "max attributes";
+  for (int64_t k = 0; k < cache_format::kMaxAttributeNames; ++k)
+    spec.attribute_names.push_back("A_rather_long_attribute_name_to_show_that_length_does_not_count_" + std::to_string(k));
+  ShardWriter w(dir, spec, 0, 0, 3);
+  const std::vector<uint8_t> img(spec.image_bytes(), 7);
+  std::vector<int8_t> attrs(spec.attribute_names.size(), -1);
+  for (int64_t i = 0; i < 3; ++i) {
+    attrs[static_cast<size_t>(i)] = 1;
+    w.append(i, "img" + std::to_string(i) + ".jpg", img.data(), attrs.data(), 0, 0);
+  }
+  ManifestData m;
+  m.spec = spec;
+  m.shards = w.finish();
+  m.source_count = 3;
+  write_manifest(dir, m);
+  EXPECT_EQ(read_manifest(dir).spec.attribute_names, spec.attribute_names);
+  Cache c(dir);
+  EXPECT_TRUE(c.has_attributes());
+  EXPECT_EQ(c.count(), 3);
 }
 
 // Without partition data, "all" is every image and asking for a partition is a usage error, not a silent "all".

@@ -1,5 +1,6 @@
 // Tests of CelebA metadata: MD5 against RFC 1321's vectors and md5sum, HTML-page detection, attribute and
-// partition parsing (official .txt with CRLF and irregular spacing, Kaggle .csv), and errors with line numbers.
+// partition parsing (official .txt with CRLF and irregular spacing, Kaggle .csv), and errors with line numbers
+// (among them a name listed twice, and a name leaving the image folder).
 #include "pipeline/celeba_meta.hpp"
 #include "pack_fixtures.hpp"
 
@@ -108,4 +109,39 @@ TEST(CelebaMeta, OfficialMd5MismatchIsAWarning) {
   EXPECT_NE(w->find(md5_hex(bytes_of(content))), std::string::npos) << *w;
   EXPECT_NE(w->find("subset"), std::string::npos) << *w;
   EXPECT_FALSE(check_official_md5("dir/list_attr_celeba.csv", bytes_of(content), 1).has_value());
+}
+
+// A name listed twice would be packed twice: refused, naming the file, the repeat's line and the first one's. Names
+// are compared as paths ("./a.jpg" is "a.jpg"). The same in the Kaggle CSVs and the partition list.
+TEST(CelebaMeta, NamesListedTwiceAreRefusedNamingBothLines) {
+  std::string e = error_of(
+      [] { parse_celeba_attributes("list_attr_celeba.txt", bytes_of("3\nA\n000001.jpg 1\n000002.jpg -1\n000001.jpg 1\n")); });
+  EXPECT_NE(e.find("list_attr_celeba.txt' line 5"), std::string::npos) << e;
+  EXPECT_NE(e.find("'000001.jpg'"), std::string::npos) << e;
+  EXPECT_NE(e.find("line 3"), std::string::npos) << e;
+  e = error_of([] { parse_celeba_attributes("list_attr_celeba.csv", bytes_of("image_id,A\n000001.jpg,1\n./000001.jpg,-1\n")); });
+  EXPECT_NE(e.find("list_attr_celeba.csv' line 3"), std::string::npos) << e;
+  EXPECT_NE(e.find("line 2"), std::string::npos) << e;
+  e = error_of([] { parse_celeba_partition("list_eval_partition.txt", bytes_of("000001.jpg 0\n000002.jpg 1\n000002.jpg 2\n")); });
+  EXPECT_NE(e.find("list_eval_partition.txt' line 3"), std::string::npos) << e;
+  EXPECT_NE(e.find("'000002.jpg'"), std::string::npos) << e;
+  EXPECT_NE(e.find("line 2"), std::string::npos) << e;
+}
+
+// The lists name files inside the image folder: an absolute name, or one whose ".." climbs out of the folder, is
+// refused naming the file and line, and nothing outside is ever opened. A ".." that stays inside is a name like any.
+TEST(CelebaMeta, NamesLeavingTheImageFolderAreRefusedNamingTheLine) {
+  for (const std::string bad : {"/etc/passwd", "../000001.jpg", "sub/../../x.jpg", "..", "/"}) {
+    std::string e = error_of([&] {
+      parse_celeba_attributes("list_attr_celeba.txt", bytes_of("2\nA\n000001.jpg 1\n" + bad + " 1\n"));
+    });
+    EXPECT_NE(e.find("list_attr_celeba.txt' line 4"), std::string::npos) << bad << ": " << e;
+    EXPECT_NE(e.find("'" + bad + "'"), std::string::npos) << bad << ": " << e;
+    EXPECT_NE(e.find("outside the image folder"), std::string::npos) << bad << ": " << e;
+    e = error_of([&] { parse_celeba_partition("list_eval_partition.csv", bytes_of("image_id,partition\n" + bad + ",0\n")); });
+    EXPECT_NE(e.find("list_eval_partition.csv' line 2"), std::string::npos) << bad << ": " << e;
+    EXPECT_NE(e.find("outside the image folder"), std::string::npos) << bad << ": " << e;
+  }
+  const auto a = parse_celeba_attributes("list_attr_celeba.txt", bytes_of("2\nA\n000001.jpg 1\nsub/../000002.jpg 1\n"));
+  EXPECT_EQ(a.images, (std::vector<std::string>{"000001.jpg", "sub/../000002.jpg"}));
 }

@@ -2,7 +2,8 @@
 // pixels against torchvision+PIL (exact: identical; fast: mean abs diff <= 1.5), output bytes independent of the
 // thread count, each bad-input class skipped and recorded (or stopping the run with --on-error fail), float and
 // deflate stores, the output-directory policy (--resume / --force), resuming from the complete shards of an
-// interrupted run with a byte-identical result, and one writer per output (the lock file is no part of the cache).
+// interrupted run with a byte-identical result, one writer per output (the lock file is no part of the cache), and
+// an output inside a folder-layout input left out of the scan.
 #include "pipeline/cache.hpp"
 #include "pipeline/dir_lock.hpp"
 #include "pipeline/loader.hpp"
@@ -485,4 +486,50 @@ TEST(Pack, OneWriterPerOutputAndTheLockFileIsNoPartOfTheCache) {
   o.force = false;
   EXPECT_NE(error_of([&] { pack(o); }).find("not empty"), std::string::npos);
   DirLock free_again(out, "test output");
+}
+
+// An output inside a folder-layout input (--input faces --output faces/cache) is left out of the scan, so every
+// pack of that input, the first and the later --force or --resume ones, reads the same images with the same labels.
+// The scan used to take the earlier cache for a class folder: a flat folder then held "no .jpg files" (its images
+// not being in a class), and a class sorting after "cache" changed label, mixed into one cache by --resume.
+TEST(Pack, OutputInsideTheInputIsLeftOutOfTheFolderScan) {
+  const fs::path dir = testsupport::fresh_dir("pack_out_inside");
+  const fs::path flat = dir / "flat";
+  fs::create_directories(flat);
+  for (int k = 1; k <= 3; ++k) fs::copy_file(packtest::golden_jpeg(k), flat / ("img" + std::to_string(k) + ".jpg"));
+  PackOptions o = base(flat, flat / "cache");
+  o.transform.size = 16;
+  EXPECT_EQ(pack(o).packed, 3);
+  o.force = true;
+  EXPECT_EQ(pack(o).packed, 3);
+  o.force = false;
+  o.resume = true;
+  EXPECT_TRUE(pack(o).already_complete);
+
+  // Classes "aa" and "zz", the output "cache" sorting between them; an interrupted pack resumed.
+  const fs::path classes = dir / "classes";
+  fs::create_directories(classes / "aa");
+  fs::create_directories(classes / "zz");
+  fs::copy_file(packtest::golden_jpeg(4), classes / "aa" / "1.jpg");
+  fs::copy_file(packtest::golden_jpeg(5), classes / "aa" / "2.jpg");
+  fs::copy_file(packtest::golden_jpeg(6), classes / "zz" / "3.jpg");
+  o = base(classes, classes / "cache");
+  o.transform.size = 16;
+  o.shard_size = 1;
+  EXPECT_EQ(pack(o).packed, 3);
+  const std::vector<int64_t> labels = {0, 0, 1};
+  EXPECT_EQ(Cache(o.output).labels(), labels);
+  o.force = true;
+  EXPECT_EQ(pack(o).packed, 3);
+  EXPECT_EQ(Cache(o.output).labels(), labels);
+  fs::remove(o.output / "dataset.h5");
+  fs::remove(o.output / "shard-00002.h5");
+  o.force = false;
+  o.resume = true;
+  const PackSummary r = pack(o);
+  EXPECT_EQ(r.resumed_shards, 2);
+  EXPECT_EQ(r.packed, 3);
+  Cache c(o.output);
+  EXPECT_EQ(c.labels(), labels);
+  EXPECT_EQ(c.filenames(), (std::vector<std::string>{"aa/1.jpg", "aa/2.jpg", "zz/3.jpg"}));
 }

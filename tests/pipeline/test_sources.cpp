@@ -1,7 +1,8 @@
 // Tests of the three dataset sources: layout detection, order, attributes, partitions and labels for CelebA
 // (official and Kaggle layouts, from make_celeba_like.py), ImageFolder trees (checked against torchvision's own
-// ImageFolder when it is installed) and IDX files (a set present raw and gzipped is read once); and the clear
-// errors for missing, empty and bad inputs.
+// ImageFolder when it is installed; symlink loops walked once) and IDX files (a set present raw and gzipped is read
+// once); and the clear errors for missing, empty and bad inputs (CelebA lists naming a file outside the image
+// folder or an image twice, or more attribute names than a cache holds).
 #include "pipeline/sources.hpp"
 #include "pipeline/transform.hpp"
 #include "pack_fixtures.hpp"
@@ -137,6 +138,58 @@ TEST(Sources, CelebaErrors) {
   EXPECT_THROW(s->read(0, item), RejectedInput);
 }
 
+// A list naming a file outside img_align_celeba (absolute, or climbing out with "..") is refused when the source
+// opens, naming the list and the line; the file outside is never read.
+TEST(Sources, CelebaListNamingAFileOutsideTheImageFolderIsRefused) {
+  const fs::path in = testsupport::fresh_dir("celeba_outside");
+  write_file(in / "img_align_celeba" / "000001.jpg", "x");
+  write_file(in / "secret.jpg", "secret");
+  for (const std::string& bad : std::vector<std::string>{"../secret.jpg", (in / "secret.jpg").string()}) {
+    write_file(in / "list_attr_celeba.txt", "2\nA\n000001.jpg 1\n" + bad + " -1\n");
+    const std::string e = error_of([&] { open_source(in, Layout::celeba); });
+    EXPECT_NE(e.find("list_attr_celeba.txt' line 4"), std::string::npos) << e;
+    EXPECT_NE(e.find("'" + bad + "'"), std::string::npos) << e;
+    EXPECT_NE(e.find("outside the image folder"), std::string::npos) << e;
+  }
+  fs::remove(in / "list_attr_celeba.txt");
+  write_file(in / "list_eval_partition.txt", "000001.jpg 0\n../secret.jpg 2\n");
+  const std::string e = error_of([&] { open_source(in, Layout::celeba); });
+  EXPECT_NE(e.find("list_eval_partition.txt' line 2"), std::string::npos) << e;
+}
+
+// An image listed twice would be packed twice (two samples, one file): refused when the source opens.
+TEST(Sources, CelebaListNamingAnImageTwiceIsRefused) {
+  const fs::path in = testsupport::fresh_dir("celeba_twice");
+  write_file(in / "img_align_celeba" / "000001.jpg", "x");
+  write_file(in / "img_align_celeba" / "000002.jpg", "x");
+  write_file(in / "list_attr_celeba.txt", "3\nA\n000001.jpg 1\n000002.jpg -1\n000001.jpg -1\n");
+  std::string e = error_of([&] { open_source(in, Layout::celeba); });
+  EXPECT_NE(e.find("line 5"), std::string::npos) << e;
+  EXPECT_NE(e.find("'000001.jpg'"), std::string::npos) << e;
+  fs::remove(in / "list_attr_celeba.txt");
+  write_file(in / "list_eval_partition.txt", "000001.jpg 0\n000002.jpg 0\n000002.jpg 1\n");
+  e = error_of([&] { open_source(in, Layout::celeba); });
+  EXPECT_NE(e.find("list_eval_partition.txt' line 3"), std::string::npos) << e;
+}
+
+// The cache stores the attribute names as one HDF5 attribute, which HDF5 limits to 64 KiB: a list with more names
+// than fit is refused when the source opens (before anything is packed), naming the file, the count and the limit.
+TEST(Sources, CelebaAttributeNamesBeyondTheCacheLimitAreRefused) {
+  const fs::path in = testsupport::fresh_dir("celeba_wide");
+  write_file(in / "img_align_celeba" / "000001.jpg", "x");
+  std::string names, values;
+  for (int k = 0; k < 5000; ++k) {
+    names += " Attribute_" + std::to_string(k);
+    values += " 1";
+  }
+  write_file(in / "list_attr_celeba.txt", "1\n" + names + "\n000001.jpg" + values + "\n");
+  const std::string e = error_of([&] { open_source(in, Layout::celeba); });
+  EXPECT_NE(e.find("list_attr_celeba.txt'"), std::string::npos) << e;
+  EXPECT_NE(e.find("5000 attributes"), std::string::npos) << e;
+  EXPECT_NE(e.find("at most 4000"), std::string::npos) << e;
+  EXPECT_NE(e.find("64 KiB"), std::string::npos) << e;
+}
+
 TEST(Sources, MissingEmptyAndFileInputs) {
   const fs::path dir = testsupport::fresh_dir("source_missing");
   std::string e = error_of([&] { open_source(dir / "nope", std::nullopt); });
@@ -197,6 +250,37 @@ TEST(Sources, FolderMatchesTorchvisionImageFolder) {
   std::string ours;
   for (int64_t i = 0; i < s->count(); ++i) ours += s->name(i) + " " + std::to_string(s->label(i)) + "\n";
   EXPECT_EQ(ours, r.out);
+}
+
+// Symlinks to directories are followed, as ImageFolder does (os.walk(followlinks=True)), but a directory already
+// walked for the same class (device and inode) is not walked again: a loop ("loop" -> ".", "sub/up" -> "..") would
+// otherwise repeat the class's images until the kernel's 40-link limit (41 copies; torchvision takes them all), and
+// two links to one directory would pack its images twice. Each skipped repeat is a warning naming it. Another class
+// may link to the same directory (its images then carry both labels, as in ImageFolder).
+TEST(Sources, FolderSymlinkLoopsAreWalkedOnce) {
+  const fs::path dir = testsupport::fresh_dir("folder_loops");
+  const fs::path in = dir / "in", outside = dir / "outside";
+  write_file(in / "cat" / "a.jpg", "a");
+  write_file(in / "cat" / "sub" / "b.jpg", "b");
+  write_file(in / "dog" / "c.jpg", "c");
+  write_file(outside / "o.jpg", "o");
+  fs::create_directory_symlink(".", in / "cat" / "loop");
+  fs::create_directory_symlink("..", in / "cat" / "sub" / "up");
+  fs::create_directory_symlink(outside, in / "cat" / "x");
+  fs::create_directory_symlink(outside, in / "cat" / "y");
+  fs::create_directory_symlink("../cat", in / "dog" / "cats");
+  auto s = open_source(in, Layout::folder);
+  std::vector<std::string> names;
+  for (int64_t i = 0; i < s->count(); ++i) names.push_back(s->name(i) + " " + std::to_string(s->label(i)));
+  EXPECT_EQ(names, (std::vector<std::string>{"cat/a.jpg 0", "cat/sub/b.jpg 0", "cat/x/o.jpg 0", "dog/c.jpg 1",
+                                             "dog/cats/a.jpg 1", "dog/cats/sub/b.jpg 1", "dog/cats/x/o.jpg 1"}));
+  std::string all;
+  for (const auto& w : s->warnings()) all += w + "\n";
+  for (const char* repeat : {"'cat/loop'", "'cat/sub/up'", "'cat/y'", "'dog/cats/loop'", "'dog/cats/sub/up'", "'dog/cats/y'"})
+    EXPECT_NE(all.find(repeat), std::string::npos) << repeat << "\n" << all;
+  EXPECT_EQ(s->warnings().size(), 6u) << all;
+  EXPECT_NE(all.find("'cat/y' is the directory already walked as 'cat/x'"), std::string::npos) << all;
+  EXPECT_NE(all.find("'cat/sub/up' is the directory already walked as 'cat'"), std::string::npos) << all;
 }
 
 TEST(Sources, IdxTrainThenTestWithLabelsAndPartitions) {

@@ -2,7 +2,9 @@
 // the summary and rejected.txt, progress output (plain lines, a bar on a terminal, nothing with --quiet), a full
 // disk, the README main job's command, --resume after a real kill -9 giving byte-identical shards, one writer per
 // output (a second pack exits 1 naming the holder; two racing packs leave one consistent cache), non-regular
-// files named like images (or IDX files) refused without blocking, and IDX sets present raw and gzipped packed once.
+// files named like images (or IDX files) refused without blocking, IDX sets present raw and gzipped packed once, an
+// output inside the input said and left out of the scan, an attribute list wider than a cache refused naming the
+// limit, and rejected.txt keeping one line per reject for names with tabs and newlines.
 #include "../pipeline/pack_fixtures.hpp"
 #include "pipeline/cache.hpp"
 #include "pipeline/dir_lock.hpp"
@@ -401,4 +403,78 @@ TEST(CelebaPack, IdxRawAndGzCopiesArePackedOnce) {
   pipeline::Cache c(dir / "out");
   EXPECT_EQ(c.filenames()[0], "train-images-idx3-ubyte[0]");
   EXPECT_EQ(c.indices(pipeline::Partition::test).size(), 5u);
+}
+
+// --output inside a folder-layout --input: said on every run (the scan leaves the output out), and the later --force
+// and --resume runs read the same images as the first (they used to fail: "holds no .jpg files").
+TEST(CelebaPack, OutputInsideTheInputIsSaidAndLeftOutOfTheScan) {
+  const fs::path in = testsupport::fresh_dir("cli_out_inside") / "faces";
+  fs::create_directories(in);
+  for (int k = 1; k <= 2; ++k) fs::copy_file(packtest::golden_jpeg(k), in / ("f" + std::to_string(k) + ".jpg"));
+  const std::string cmd = kPack + " --input " + in.string() + " --output " + (in / "cache").string() + " --size 16 --quiet";
+  for (const char* extra : {"", " --force"}) {
+    const auto r = run(cmd + extra);
+    ASSERT_EQ(r.status, 0) << extra << "\n" << r.err;
+    EXPECT_NE(r.out.find("packed 2 images"), std::string::npos) << extra << "\n" << r.out;
+    EXPECT_NE(r.err.find("warning: output '" + (in / "cache").string() + "' lies inside the input"), std::string::npos)
+        << extra << "\n" << r.err;
+    EXPECT_NE(r.err.find("left out of the scan"), std::string::npos) << extra << "\n" << r.err;
+  }
+  const auto r = run(cmd + " --resume");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("already complete"), std::string::npos) << r.out;
+}
+
+// More attribute names than the cache can hold (HDF5 keeps an attribute in 64 KiB): exit 1 before anything is
+// packed, naming the list, the count and the limit (it used to fail after the first shard with HDF5's bare
+// "creating attribute 'names' failed").
+TEST(CelebaPack, AttributeListWiderThanTheCacheExits1NamingTheLimit) {
+  const fs::path dir = testsupport::fresh_dir("cli_wide_attrs");
+  const fs::path in = dir / "celeba";
+  fs::create_directories(in / "img_align_celeba");
+  std::string names, rows;
+  for (int k = 0; k < 5000; ++k) names += " A" + std::to_string(k);
+  for (int i = 1; i <= 2; ++i) {
+    char n[16];
+    std::snprintf(n, sizeof n, "%06d.jpg", i);
+    fs::copy_file(packtest::golden_jpeg(i), in / "img_align_celeba" / n);
+    rows += n;
+    for (int k = 0; k < 5000; ++k) rows += " -1";
+    rows += "\n";
+  }
+  packtest::write_file(in / "list_attr_celeba.txt", "2\n" + names + "\n" + rows);
+  const auto r = run(kPack + " --input " + in.string() + " --output " + (dir / "out").string() + " --size 16 --quiet");
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.err.find("list_attr_celeba.txt"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("5000 attributes"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("64 KiB"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir / "out" / "shard-00000.h5"));
+}
+
+// rejected.txt keeps one line and two fields per reject when a file name holds a tab or a newline (escaped as \t, \n;
+// a backslash as \\): here two bad files so named beside a good one, in the folder layout.
+TEST(CelebaPack, RejectedTxtKeepsOneLinePerRejectForNamesWithTabsAndNewlines) {
+  const fs::path dir = testsupport::fresh_dir("cli_reject_names");
+  const fs::path in = dir / "in";
+  fs::create_directories(in / "a");
+  fs::copy_file(packtest::golden_jpeg(1), in / "a" / "good.jpg");
+  const std::vector<std::string> bad = {"a/tab\there.jpg", "a/new\nline.jpg", "a/back\\slash.jpg"};
+  for (const auto& n : bad) packtest::write_file(in / n, "not an image");
+  const auto r = run(kPack + " --input " + in.string() + " --output " + (dir / "out").string() + " --size 16 --quiet");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("packed 1 images, rejected 3"), std::string::npos) << r.out;
+  const std::string txt = packtest::read_file(dir / "out" / "rejected.txt");
+  std::vector<std::string> lines;
+  std::istringstream s(txt);
+  for (std::string line; std::getline(s, line);) lines.push_back(line);
+  ASSERT_EQ(lines.size(), 4u) << txt;
+  std::vector<std::string> names;
+  for (size_t i = 1; i < lines.size(); ++i) {
+    ASSERT_EQ(std::count(lines[i].begin(), lines[i].end(), '\t'), 1) << lines[i];
+    names.push_back(packtest::unescape_rejected_field(lines[i].substr(0, lines[i].find('\t'))));
+  }
+  std::sort(names.begin(), names.end());
+  std::vector<std::string> want = bad;
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(names, want) << txt;
 }
