@@ -6,6 +6,7 @@
 #include <png.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstring>
 #include <csetjmp>
@@ -115,6 +116,24 @@ uint32_t be32(const uint8_t* p) {
   return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | uint32_t(p[3]);
 }
 
+// The chunks png_read_info reads (those before the first IDAT) must each fit in the bytes that follow: libpng
+// (1.6.39) allocates a text chunk's declared length before reading it, so a 64-byte file declaring a 1.9 GB tEXt
+// chunk cost 1.9 GB. Such a file is truncated, and refused as libpng would refuse it, before anything is allocated.
+void check_chunk_lengths(std::span<const uint8_t> bytes) {
+  size_t at = kSignatureBytes;
+  while (bytes.size() - at >= 8) {
+    const uint32_t length = be32(bytes.data() + at);
+    std::string type(reinterpret_cast<const char*>(bytes.data() + at + 4), 4);
+    if (type == "IDAT") return;
+    if (uint64_t{length} + 12 > bytes.size() - at) {
+      for (char& c : type) c = std::isalpha(static_cast<unsigned char>(c)) ? c : '?';
+      throw RejectedInput("truncated PNG: chunk '" + type + "' declares " + std::to_string(length) + " bytes, " +
+                          std::to_string(bytes.size() - at - 8) + " follow its header");
+    }
+    at += 12 + size_t{length};
+  }
+}
+
 }  // namespace
 
 bool is_png(std::span<const uint8_t> bytes) {
@@ -138,6 +157,7 @@ PngImage decode_png(std::span<const uint8_t> bytes, int64_t max_pixels, std::vec
     throw RejectedInput("PNG declares " + std::to_string(hd.width) + "x" + std::to_string(hd.height) + " = " +
                         std::to_string(static_cast<int64_t>(hd.width) * hd.height) +
                         " pixels, more than --max-pixels " + std::to_string(max_pixels));
+  check_chunk_lengths(bytes);
   ReadState state;
   state.data = bytes.data();
   state.size = bytes.size();

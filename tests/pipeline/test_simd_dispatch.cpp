@@ -1,7 +1,8 @@
 // The run-time choice of the pipeline's SIMD kernels (pipeline/cpu_dispatch.hpp): the DCGAN_MAX_CPU_ISA cap, its
 // errors, what `dcgan-onednn info` prints, and every level this CPU has giving the same bytes as the portable
 // code and the plain references: Resampler against resample_reference, the CHW / normalise pass against plain
-// loops, and the whole Transform (exact and fast mode, uint8 and float) on the golden inputs.
+// loops, and the whole Transform (exact and fast mode, uint8 and float) on the golden inputs; and, where qemu-user
+// is installed, the same tests on emulated CPUs without AVX-512 and without AVX (no stray instruction, the right level).
 //
 // tests/pipeline/CMakeLists.txt also runs this executable and test_pipeline_transform_golden whole under
 // DCGAN_MAX_CPU_ISA=avx512, avx2 and scalar (tests pipeline_simd_cap_*): SimdDispatch.EnvironmentCapIsApplied
@@ -12,6 +13,7 @@
 #include <cstdlib>
 #include <iterator>
 #include <cstring>
+#include <filesystem>
 #include <random>
 #include <regex>
 #include <string>
@@ -122,6 +124,27 @@ TEST_F(SimdDispatch, InfoPrintsThePathAndTheCap) {
       << r.err;
 }
 
+// The real test of a portable binary: this executable on emulated CPUs without AVX-512 (Haswell: the AVX2 level)
+// and without AVX at all (qemu64: baseline x86-64), where an AVX instruction outside the dispatched kernels would
+// stop it with SIGILL. Needs qemu-user (qemu-x86_64); meaningless for a -march=native build.
+TEST_F(SimdDispatch, RunsOnEmulatedCpusWithoutAvx512OrAvx) {
+#if defined(__AVX__)
+  GTEST_SKIP() << "built for a CPU with AVX (-march=native?): not a portable binary";
+#elif defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "AddressSanitizer's shadow memory under qemu-user takes gigabytes and minutes";
+#endif
+  if (std::getenv(pipeline::kSimdCapVariable)) GTEST_SKIP() << "runs once, in the run without a cap";
+  if (testsupport::run("command -v qemu-x86_64").status != 0) GTEST_SKIP() << "qemu-x86_64 (qemu-user) is not installed";
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+  for (const auto& [cpu, level] : {std::pair{"Haswell-v4", "avx2"}, std::pair{"qemu64", "scalar"}}) {
+    const auto r = testsupport::run(std::string("env -u DCGAN_MAX_CPU_ISA qemu-x86_64 -cpu ") + cpu + " " + self +
+                                    " --gtest_filter=SimdDispatch.EnvironmentCapIsApplied:SimdDispatch.*AtEveryLevel");
+    EXPECT_EQ(r.status, 0) << cpu << ":\n" << r.out << r.err;
+    EXPECT_NE(r.out.find(std::string("pipeline SIMD level: ") + level + "\n"), std::string::npos) << cpu << ":\n" << r.out;
+    EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(\[  PASSED  \] [45] tests\.)"))) << cpu << ":\n" << r.out;
+  }
+}
+
 // ---- every level, the same bytes -------------------------------------------------------------------------------
 
 std::vector<uint8_t> resample_at(SimdLevel level, const pipeline::ResampleSpec& s, const std::vector<uint8_t>& src,
@@ -203,16 +226,9 @@ TEST_F(SimdDispatch, CelebaPlansAreVectorisedAtEveryLevel) {
   for (SimdLevel l : levels_here()) {
     pipeline::set_simd_level_cap(l);
     for (int scale : {1, 2}) {
-      pipeline::ResampleSpec s;
-      s.in_w = 178 / scale;
-      s.in_h = 218 / scale;
-      s.box_w = static_cast<float>(s.in_w);
-      s.box_h = static_cast<float>(s.in_h);
-      s.resized_w = 64;
-      s.resized_h = 78;
-      s.top = 7;
-      s.out_w = s.out_h = 64;
-      const pipeline::Resampler r(s);
+      const int w = 178 / scale, h = 218 / scale;
+      // {in, box, resized, crop offset, crop, bpp, channels}
+      const pipeline::Resampler r({w, h, float(w), float(h), 64, 78, 0, 7, 64, 64, 3, 3});
       EXPECT_EQ(r.simd_fraction(), l == SimdLevel::scalar ? 0.0 : 1.0)
           << pipeline::simd_level_name(l) << " scale 1/" << scale;
     }

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <filesystem>
 #include <random>
 #include <string>
 
@@ -161,6 +162,17 @@ TEST_P(TransformReject, TruncatedAndCorruptPng) {
   auto bad = p;
   for (size_t i = bad.size() / 2; i < bad.size() / 2 + 32; ++i) bad[i] ^= 0x5A;  // inside IDAT: CRC/zlib error
   EXPECT_NE(reason(t, bad).find("corrupt PNG"), std::string::npos) << reason(t, bad);
+}
+
+// Found by fuzz_png (tests/fuzz/regressions/png/): 59 bytes whose tRNS chunk declares 1.95 GB. libpng allocated a
+// chunk's declared length before reading it; the decoder now refuses a chunk longer than the bytes that follow,
+// naming it, before libpng sees the file (before the fix the reason was libpng's, after a 1.95 GB allocation).
+TEST_P(TransformReject, PngChunkLongerThanTheFileIsRefusedBeforeAllocating) {
+  const auto p = fx::read_file(std::filesystem::path(DCGAN_SOURCE_DIR) /
+                               "tests/fuzz/regressions/png/text_chunk_declares_1951551059_bytes.png");
+  const std::string r = reason(t, p);
+  EXPECT_NE(r.find("truncated PNG: chunk"), std::string::npos) << r;
+  EXPECT_NE(r.find("declares 1951551059 bytes"), std::string::npos) << r;
 }
 
 TEST_P(TransformReject, TransformStillWorksAfterRejections) {
