@@ -25,66 +25,108 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Whole file, gunzipped when it ends in .gz (gzread also passes plain files through). A FIFO or device named like
-// an IDX file is refused before it is opened (opening a FIFO blocks until a writer comes).
-std::vector<uint8_t> read_maybe_gz(const fs::path& p) {
-  if (const std::string why = why_not_regular(p); !why.empty()) throw std::runtime_error("'" + p.string() + "': " + why);
-  gzFile f = gzopen(p.c_str(), "rb");
-  if (!f) throw std::runtime_error("cannot open '" + p.string() + "': " + std::strerror(errno));
-  std::vector<uint8_t> out;
-  std::vector<uint8_t> buf(1 << 20);
-  while (true) {
-    const int n = gzread(f, buf.data(), static_cast<unsigned>(buf.size()));
-    if (n < 0) {
-      int errnum = 0;
-      const std::string msg = gzerror(f, &errnum);
-      gzclose(f);
-      throw std::runtime_error("cannot read '" + p.string() + "': " + msg + " (damaged or truncated .gz?)");
-    }
-    if (n == 0) break;
-    out.insert(out.end(), buf.begin(), buf.begin() + n);
-  }
-  gzclose(f);
-  return out;
-}
+// The most image bytes an IDX file may declare: the reader holds a set in memory (Fashion-MNIST's training set is
+// 47 MB). A header is checked against it before anything is allocated from it, and a file (or a .gz that inflates)
+// is read only as far as its header declares: a 2 MB .gz expanding to 2 GB once cost 4.75 GB (issue 13, finding 12).
+constexpr uint64_t kMaxIdxBytes = uint64_t{4} << 30;
 
 uint32_t be32(const uint8_t* p) { return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3]; }
 
+// An IDX file opened through zlib (gzread also passes plain files through), read in exact amounts. A FIFO or device
+// named like an IDX file is refused before it is opened (opening a FIFO blocks until a writer comes).
+class IdxReader {
+ public:
+  explicit IdxReader(const fs::path& p) : path_(p) {
+    if (const std::string why = why_not_regular(p); !why.empty()) throw std::runtime_error("'" + p.string() + "': " + why);
+    f_ = gzopen(p.c_str(), "rb");
+    if (!f_) throw std::runtime_error("cannot open '" + p.string() + "': " + std::strerror(errno));
+  }
+  ~IdxReader() { gzclose(f_); }
+  IdxReader(const IdxReader&) = delete;
+  IdxReader& operator=(const IdxReader&) = delete;
+
+  // Up to `n` bytes into `dst`; returns how many there were (fewer only at the end of the file).
+  size_t read(uint8_t* dst, size_t n) {
+    size_t got = 0;
+    while (got < n) {
+      const unsigned chunk = static_cast<unsigned>(std::min<size_t>(n - got, size_t{1} << 30));
+      const int r = gzread(f_, dst + got, chunk);
+      if (r < 0) {
+        int errnum = 0;
+        throw std::runtime_error("cannot read '" + path_.string() + "': " + gzerror(f_, &errnum) +
+                                 " (damaged or truncated .gz?)");
+      }
+      if (r == 0) break;
+      got += static_cast<size_t>(r);
+    }
+    return got;
+  }
+  // Exactly `n` bytes, or a "truncated" error saying what the header declared.
+  std::vector<uint8_t> read_exactly(size_t n, const std::string& declared) {
+    std::vector<uint8_t> out(n);
+    if (const size_t got = read(out.data(), n); got < n)
+      throw std::runtime_error("'" + path_.string() + "' is truncated: its header declares " + declared + " (" +
+                               std::to_string(n) + " bytes after the header), it holds " + std::to_string(got));
+    return out;
+  }
+  // What follows the declared data is refused, as torchvision refuses it, without reading it: a .gz holding a
+  // small header and gigabytes of zeros stops here, not after inflating them.
+  void expect_end(const std::string& declared) {
+    uint8_t extra;
+    if (read(&extra, 1) != 0)
+      throw std::runtime_error("'" + path_.string() + "' holds more than its header declares (" + declared +
+                               "): a damaged file or a .gz bomb");
+  }
+
+ private:
+  fs::path path_;
+  gzFile f_ = nullptr;
+};
+
 struct IdxFile {
   std::string file;            // file name, for the recorded sample names
-  std::vector<uint8_t> data;   // the whole decompressed file
+  std::vector<uint8_t> data;   // the images, count x rows x cols bytes (the header stripped)
   int64_t count = 0;
   int rows = 0, cols = 0;
-  size_t offset = 16;          // of the first image
 };
 
 IdxFile load_images(const fs::path& p) {
+  IdxReader in(p);
   IdxFile f;
   f.file = p.filename().string();
-  f.data = read_maybe_gz(p);
-  if (f.data.size() < 16 || be32(f.data.data()) != 0x00000803)
+  uint8_t h[16];
+  if (in.read(h, sizeof h) < sizeof h || be32(h) != 0x00000803)
     throw std::runtime_error("'" + p.string() + "' is not an IDX image file (expected magic 0x00000803: " +
                              "unsigned bytes, 3 dimensions)");
-  f.count = be32(f.data.data() + 4);
-  f.rows = static_cast<int>(be32(f.data.data() + 8));
-  f.cols = static_cast<int>(be32(f.data.data() + 12));
-  const uint64_t need = 16 + uint64_t(f.count) * uint64_t(f.rows) * uint64_t(f.cols);
-  if (f.rows <= 0 || f.cols <= 0 || f.data.size() < need)
-    throw std::runtime_error("'" + p.string() + "' is truncated: its header declares " + std::to_string(f.count) + " " +
-                             std::to_string(f.rows) + "x" + std::to_string(f.cols) + " images (" +
-                             std::to_string(need) + " bytes), it holds " + std::to_string(f.data.size()));
+  f.count = be32(h + 4);
+  const uint32_t rows = be32(h + 8), cols = be32(h + 12);
+  const std::string declared = std::to_string(f.count) + " " + std::to_string(rows) + "x" + std::to_string(cols) + " images";
+  if (rows == 0 || cols == 0 || rows > 65535 || cols > 65535)
+    throw std::runtime_error("'" + p.string() + "' declares " + declared + ": rows and columns must be 1..65535");
+  const uint64_t need = uint64_t(f.count) * rows * cols;
+  if (need > kMaxIdxBytes)
+    throw std::runtime_error("'" + p.string() + "' declares " + declared + " (" + std::to_string(need) +
+                             " bytes), more than the " + std::to_string(kMaxIdxBytes >> 30) +
+                             " GiB an IDX set may hold in memory");
+  f.rows = static_cast<int>(rows);
+  f.cols = static_cast<int>(cols);
+  f.data = in.read_exactly(static_cast<size_t>(need), declared);
+  in.expect_end(declared);
   return f;
 }
 
 std::vector<int64_t> load_labels(const fs::path& p, int64_t expected) {
-  const auto d = read_maybe_gz(p);
-  if (d.size() < 8 || be32(d.data()) != 0x00000801)
+  IdxReader in(p);
+  uint8_t h[8];
+  if (in.read(h, sizeof h) < sizeof h || be32(h) != 0x00000801)
     throw std::runtime_error("'" + p.string() + "' is not an IDX label file (expected magic 0x00000801)");
-  const int64_t n = be32(d.data() + 4);
-  if (n != expected || d.size() < 8 + static_cast<size_t>(n))
-    throw std::runtime_error("'" + p.string() + "' holds " + std::to_string(std::min<int64_t>(n, d.size() - 8)) +
-                             " labels for " + std::to_string(expected) + " images");
-  return std::vector<int64_t>(d.begin() + 8, d.begin() + 8 + n);
+  const int64_t n = be32(h + 4);
+  if (n != expected)
+    throw std::runtime_error("'" + p.string() + "' holds " + std::to_string(n) + " labels for " +
+                             std::to_string(expected) + " images");
+  const auto d = in.read_exactly(static_cast<size_t>(n), std::to_string(n) + " labels");
+  in.expect_end(std::to_string(n) + " labels");
+  return std::vector<int64_t>(d.begin(), d.end());
 }
 
 // "train-images-idx3-ubyte.gz" -> prefix "train", labels name "train-labels-idx1-ubyte.gz", gz.
@@ -185,7 +227,7 @@ class IdxSource final : public Source {
     const auto [f, k] = where_[static_cast<size_t>(i)];
     const IdxFile& x = files_[f];
     const size_t bytes = size_t(x.rows) * size_t(x.cols);
-    const uint8_t* p = x.data.data() + x.offset + size_t(k) * bytes;
+    const uint8_t* p = x.data.data() + size_t(k) * bytes;
     item.pixels = true;
     item.width = x.cols;
     item.height = x.rows;

@@ -353,6 +353,28 @@ TEST(Sources, IdxErrors) {
   EXPECT_EQ(s->warnings().size(), 1u);
 }
 
+// Issue 13, finding 12: an IDX header is checked against its bound before anything is allocated from it, and a
+// file is read only as far as its header declares (a 2 MB .gz expanding to 2 GB once cost 4.75 GB).
+TEST(Sources, IdxDeclaringTooMuchOrHoldingMoreIsRefusedWithoutReadingIt) {
+  const fs::path in = testsupport::fresh_dir("idx_bounds");
+  packtest::write_idx(in, "train", 4, 5, 4, false);
+  const std::string img = packtest::read_file(in / "train-images-idx3-ubyte");
+  // 65535 images of 65535 x 65535: 281 TB declared, 16 bytes held.
+  write_file(in / "train-images-idx3-ubyte", img.substr(0, 4) + std::string("\x00\x00\xff\xff\x00\x00\xff\xff\x00\x00\xff\xff", 12));
+  std::string e = error_of([&] { open_source(in, Layout::idx); });
+  EXPECT_NE(e.find("GiB an IDX set may hold in memory"), std::string::npos) << e;
+  // The 4 images, then 256 MB of zeros in a .gz of ~250 KB: refused after the declared 80 bytes.
+  fs::remove(in / "train-images-idx3-ubyte");
+  gzFile f = gzopen((in / "train-images-idx3-ubyte.gz").c_str(), "wb1");
+  ASSERT_NE(f, nullptr);
+  ASSERT_EQ(gzwrite(f, img.data(), static_cast<unsigned>(img.size())), static_cast<int>(img.size()));
+  const std::string zeros(1 << 20, '\0');
+  for (int k = 0; k < 256; ++k) ASSERT_EQ(gzwrite(f, zeros.data(), 1u << 20), 1 << 20);
+  gzclose(f);
+  e = error_of([&] { open_source(in, Layout::idx); });
+  EXPECT_NE(e.find("holds more than its header declares (4 4x5 images)"), std::string::npos) << e;
+}
+
 TEST(Sources, FashionMnistFromDebian) {
   const fs::path in = "/usr/share/datasets/fashion-mnist";
   if (!fs::exists(in)) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
