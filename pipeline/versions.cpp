@@ -10,6 +10,10 @@
 #include <oneapi/tbb/task_arena.h>
 #include <oneapi/tbb/version.h>
 
+#include "pipeline/cpu_dispatch.hpp"
+
+#include <algorithm>
+#include <ostream>
 #include <stdexcept>
 
 #define DCGAN_STR2(x) #x
@@ -31,5 +35,41 @@ LibraryVersions library_versions() {
 }
 
 int tbb_threads() { return oneapi::tbb::this_task_arena::max_concurrency(); }
+
+std::vector<InfoItem> pipeline_info() {
+  const LibraryVersions lv = library_versions();
+  return {
+      {"pipeline.simd", simd_description()},
+      {"tbb.version", lv.tbb},
+      {"tbb.threads", std::to_string(tbb_threads())},
+      {"hdf5.version", lv.hdf5},
+      {"libjpeg_turbo.version", lv.libjpeg_turbo},
+      {"libpng.version", lv.libpng},
+      {"zlib.version", lv.zlib},
+  };
+}
+
+static std::string json_escape(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    if (c == '"' || c == '\\') o += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) continue;
+    o += c;
+  }
+  return o;
+}
+
+void print_info_items(std::ostream& out, const std::vector<InfoItem>& items, bool json) {
+  if (json) {
+    out << "{";
+    for (size_t i = 0; i < items.size(); ++i)
+      out << (i ? ", " : "") << '"' << items[i].key << "\": \"" << json_escape(items[i].value) << '"';
+    out << "}\n";
+    return;
+  }
+  size_t w = 0;
+  for (const auto& it : items) w = std::max(w, it.key.size());
+  for (const auto& it : items) out << it.key << std::string(w + 2 - it.key.size(), ' ') << it.value << '\n';
+}
 
 }  // namespace pipeline

@@ -124,6 +124,20 @@ TEST(DcganInfo, PrintsRealValues) {
   EXPECT_EQ(std::stoul(m[1].str()), dnnl::engine::get_count(dnnl::engine::kind::gpu));
 }
 
+// celeba-pack --version: the same pipeline lines as `info` (one definition, pipeline::pipeline_info), and the cap.
+TEST(CelebaPackVersion, PrintsTheSimdPathAndLibraries) {
+  const auto r = run(kPack + " --version");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto i = run(kDcgan + " info");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.out, m, std::regex(R"(pipeline\.simd\s+([^\n]+)\n)"))) << r.out;
+  EXPECT_NE(i.out.find(m[0].str()), std::string::npos) << r.out << "\n---\n" << i.out;
+  EXPECT_NE(r.out.find(TBB_runtime_version()), std::string::npos) << r.out;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(libjpeg_turbo\.version\s+\d+\.\d+\.\d+)"))) << r.out;
+  const auto capped = run("DCGAN_MAX_CPU_ISA=scalar " + kPack + " --version");
+  EXPECT_TRUE(std::regex_search(capped.out, std::regex(R"(pipeline\.simd\s+scalar)"))) << capped.out;
+}
+
 TEST(DcganInfo, ThreadsOptionIsApplied) {
   const auto r = run(kDcgan + " info --threads 1");
   ASSERT_EQ(r.status, 0) << r.err;

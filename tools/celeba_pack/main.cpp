@@ -2,8 +2,10 @@
 #include "common/options.hpp"
 #include "pipeline/pack.hpp"
 #include "pipeline/pack_options.hpp"
+#include "pipeline/versions.hpp"
 
 #include <iostream>
+#include <string_view>
 
 namespace {
 
@@ -15,13 +17,19 @@ constexpr const char* kUsage =
     "input as x = (u/255 - mean)/std, with mean = std = 0.5 (torchvision Normalize(0.5, 0.5)).\n\n"
     "Examples:\n"
     "  celeba-pack --input ~/data/celeba --output cache/celeba64\n"
-    "  celeba-pack --input /usr/share/datasets/fashion-mnist --layout idx --output cache/fmnist\n\n"
+    "  celeba-pack --input /usr/share/datasets/fashion-mnist --layout idx --output cache/fmnist\n"
+    "  celeba-pack --version    (alone) the SIMD path the kernels take on this CPU (DCGAN_MAX_CPU_ISA=\n"
+    "                           avx512|avx2|scalar caps it) and the versions of the libraries loaded\n\n"
     "Exit status: 0 success (even with rejected inputs, listed in OUT/rejected.txt), 2 usage error, 1 failure.";
 
 }  // namespace
 
 int main(int argc, char** argv) {
   return cli::run("celeba-pack", [&]() -> int {
+    if (argc == 2 && std::string_view(argv[1]) == "--version") {
+      pipeline::print_info_items(std::cout, pipeline::pipeline_info(), false);
+      return cli::kExitOk;
+    }
     pipeline::PackOptions o;
     if (!cli::parse(argc, argv, kUsage, pipeline::pack_options(), o)) return cli::kExitOk;
     const pipeline::PackSummary s = pipeline::pack(o);
