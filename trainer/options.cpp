@@ -74,8 +74,12 @@ opt::Table<SampleOptions> make_sample_table() {
   opt::Table<O> t = {
       R::value("checkpoint", &O::checkpoint, "checkpoint (checkpoints/ckpt_*.h5) or weights file", kRequired),
       R::value("n", &O::n, "number of samples (rows with --interpolate)", 0, opt::in_range(1, kMaxSampleImages)),
-      R::value("out", &O::out, "output PNG", kRequired),
+      R::value("out", &O::out, "output PNG (required unless --raw is given)"),
       R::value("seed", &O::seed, "seed of the latent vectors"),
+      R::value("z", &O::z, "latent vectors from a .npy file, float32 [N, nz] or [N, nz, 1, 1], instead of --seed's "
+                           "draw: N images (--n is not used)"),
+      R::value("raw", &O::raw, "also write the images as a .npy file, float32 [N, nc, S, S] in [-1, 1] (before "
+                               "8-bit rounding)"),
       R::flag("grid", &O::grid, "one grid image instead of N files"),
       R::value("interpolate", &O::interpolate, "K steps between --seed and --seed2 (0: off)", 0, steps),
       R::value("seed2", &O::seed2, "seed of the walk's end points"),

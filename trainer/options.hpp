@@ -48,8 +48,10 @@ inline constexpr int kMaxSampleImages = 4096;
 struct SampleOptions {
   std::string checkpoint;           // checkpoint or weights file
   int n = 64;                       // images (rows with interpolate)
-  std::string out;                  // FILE.png (grid) or the stem of N files FILE_0000.png ...
+  std::string out;                  // FILE.png (grid) or the stem of N files FILE_0000.png ...; optional with raw
   uint64_t seed = 0;                // the latent vectors
+  std::string z;                    // latent vectors from a .npy file (float32 [N, nz] or [N, nz, 1, 1]) instead
+  std::string raw;                  // also the float images, as .npy float32 [N, nc, S, S]
   bool grid = false;                // one grid image instead of N files
   int interpolate = 0;              // K steps between the latent vectors of seed and seed2
   uint64_t seed2 = 1;

@@ -4,6 +4,7 @@
 #include "trainer/image_grid.hpp"
 #include "trainer/model_state.hpp"
 #include "trainer/noise.hpp"
+#include "trainer/npy.hpp"
 #include "trainer/quality.hpp"
 
 #include <algorithm>
@@ -30,10 +31,32 @@ Rgb8Image to_rgb8(const float* img, int c, int s) {
   return o;
 }
 
+std::string shape_text(const std::vector<int64_t>& shape) {
+  std::string t = "[";
+  for (size_t i = 0; i < shape.size(); ++i) t += (i ? ", " : "") + std::to_string(shape[i]);
+  return t + "]";
+}
+
+// The vectors of `sample --z FILE`, one per row; `count` is set to their number.
+std::vector<float> latent_vectors_from(const fs::path& file, int nz, int& count) {
+  NpyArray a = read_npy(file);
+  const auto& d = a.shape;
+  const bool fits = (d.size() == 2 || (d.size() == 4 && d[2] == 1 && d[3] == 1)) && d[1] == nz;
+  if (!fits || d[0] < 1 || d[0] > kMaxSampleImages)
+    throw std::runtime_error("--z '" + file.string() + "': expected float32 [N, " + std::to_string(nz) + "] or [N, " +
+                             std::to_string(nz) + ", 1, 1] with 1 <= N <= " + std::to_string(kMaxSampleImages) +
+                             " (the checkpoint's nz is " + std::to_string(nz) + "), got " + shape_text(d));
+  count = static_cast<int>(d[0]);
+  return std::move(a.data);
+}
+
 }  // namespace
 
 std::vector<fs::path> sample(const SampleOptions& o, std::ostream& log) {
   validate(o);
+  if (o.out.empty() && o.raw.empty()) throw std::invalid_argument("--out or --raw is needed (where the images go)");
+  if (!o.z.empty() && o.interpolate > 0)
+    throw std::invalid_argument("--z and --interpolate cannot be combined (a walk draws its end points from seeds)");
   if (o.interpolate > 0 && int64_t{o.n} * o.interpolate > kMaxSampleImages)
     throw std::invalid_argument("--n " + std::to_string(o.n) + " rows of --interpolate " + std::to_string(o.interpolate) +
                                 " steps make " + std::to_string(int64_t{o.n} * o.interpolate) + " images; at most " +
@@ -64,28 +87,37 @@ std::vector<fs::path> sample(const SampleOptions& o, std::ostream& log) {
     count = o.n * k;
     nrow = k;
   } else {
-    noise = normal_noise(o.seed, static_cast<size_t>(o.n) * c.nz);
-    nrow = std::max(1, static_cast<int>(std::ceil(std::sqrt(static_cast<double>(o.n)))));
+    noise = o.z.empty() ? normal_noise(o.seed, static_cast<size_t>(o.n) * c.nz) : latent_vectors_from(o.z, c.nz, count);
+    nrow = std::max(1, static_cast<int>(std::ceil(std::sqrt(static_cast<double>(count)))));
   }
   const auto images = generate(*model, noise, count);
 
   std::vector<fs::path> written;
-  const fs::path out = o.out;
-  if (out.has_parent_path()) fs::create_directories(out.parent_path());
-  if (o.grid || o.interpolate > 0) {
-    write_png(out, make_grid(images.data(), count, c.nc, s, s, nrow, 2, true));
-    written.push_back(out);
-  } else {
-    for (int i = 0; i < count; ++i) {
-      char suffix[32];
-      std::snprintf(suffix, sizeof suffix, "_%04d", i);
-      const fs::path p = out.parent_path() / (out.stem().string() + suffix + ".png");
-      write_png(p, to_rgb8(images.data() + per * i, c.nc, s));
-      written.push_back(p);
+  if (!o.raw.empty()) {
+    const fs::path raw = o.raw;
+    if (raw.has_parent_path()) fs::create_directories(raw.parent_path());
+    write_npy(raw, {count, c.nc, s, s}, images.data());
+    written.push_back(raw);
+  }
+  if (!o.out.empty()) {
+    const fs::path out = o.out;
+    if (out.has_parent_path()) fs::create_directories(out.parent_path());
+    if (o.grid || o.interpolate > 0) {
+      write_png(out, make_grid(images.data(), count, c.nc, s, s, nrow, 2, true));
+      written.push_back(out);
+    } else {
+      for (int i = 0; i < count; ++i) {
+        char suffix[32];
+        std::snprintf(suffix, sizeof suffix, "_%04d", i);
+        const fs::path p = out.parent_path() / (out.stem().string() + suffix + ".png");
+        write_png(p, to_rgb8(images.data() + per * i, c.nc, s));
+        written.push_back(p);
+      }
     }
   }
   log << "wrote " << written.size() << (written.size() == 1 ? " file" : " files") << " (" << count
-      << " images from " << o.checkpoint << ", eval-mode BatchNorm)\n";
+      << " images from " << o.checkpoint << ", eval-mode BatchNorm" << (o.z.empty() ? "" : ", latent vectors of " + o.z)
+      << ")\n";
   return written;
 }
 

@@ -19,7 +19,7 @@ static const std::string kPack = CELEBA_PACK_EXE;
 TEST(DcganCli, HelpListsEveryCommand) {
   const auto r = run(kDcgan + " --help");
   EXPECT_EQ(r.status, 0) << r.err;
-  for (const char* cmd : {"info", "train", "sample", "eval", "report"})
+  for (const char* cmd : {"info", "train", "sample", "eval", "report", "export"})
     EXPECT_NE(r.out.find(std::string("  ") + cmd), std::string::npos) << "missing command " << cmd << "\n" << r.out;
 }
 
@@ -36,7 +36,7 @@ TEST(DcganCli, UnknownCommandNamed) {
 }
 
 TEST(DcganCli, UnknownOptionNamedInEverySubcommand) {
-  for (const char* cmd : {"info", "train", "sample", "eval", "report"}) {
+  for (const char* cmd : {"info", "train", "sample", "eval", "report", "export"}) {
     const auto r = run(kDcgan + " " + cmd + " --no-such-option");
     EXPECT_EQ(r.status, 2) << cmd;
     EXPECT_NE(r.err.find("--no-such-option"), std::string::npos) << cmd << ": " << r.err;

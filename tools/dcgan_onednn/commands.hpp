@@ -9,5 +9,6 @@ int cmd_train(int argc, const char* const argv[]);
 int cmd_sample(int argc, const char* const argv[]);
 int cmd_eval(int argc, const char* const argv[]);
 int cmd_report(int argc, const char* const argv[]);
+int cmd_export(int argc, const char* const argv[]);
 
 }  // namespace dcgan_cli

@@ -19,6 +19,7 @@ Commands:
   sample    draw images from a checkpoint: dcgan-onednn sample --checkpoint FILE --n 64 --out grid.png
   eval      quality metrics (SWD, MS-SSIM) of a checkpoint against a cache
   report    write RUN_DIR/report.html from a run directory
+  export    the generator as an ONNX model:  dcgan-onednn export --checkpoint FILE --onnx G.onnx
 
 Run 'dcgan-onednn <command> --help' for the options of a command.
 
@@ -45,7 +46,8 @@ int main(int argc, char** argv) {
     if (cmd == "sample") return dcgan_cli::cmd_sample(subc, sub);
     if (cmd == "eval") return dcgan_cli::cmd_eval(subc, sub);
     if (cmd == "report") return dcgan_cli::cmd_report(subc, sub);
+    if (cmd == "export") return dcgan_cli::cmd_export(subc, sub);
     if (!cmd.empty() && cmd[0] == '-') throw cli::UsageError("unrecognised option '" + cmd + "' (a command comes first)");
-    throw cli::UsageError("unknown command '" + cmd + "' (expected info, train, sample, eval or report)");
+    throw cli::UsageError("unknown command '" + cmd + "' (expected info, train, sample, eval, report or export)");
   });
 }
