@@ -30,6 +30,7 @@ enum Flag : unsigned {
   kShapes = 1u << 1,      // shapes the computation: a resumed run refuses a different value
   kNotSaved = 1u << 2,    // one invocation's choice (--resume, --no-progress): left out of the config text
   kPositional = 1u << 3,  // the command's positional argument, hidden from --help's option list
+  kMany = 1u << 4,        // takes several values (a list row); positional, it takes every remaining word
 };
 
 // The names of an enum's values, in the order --help lists them.
@@ -170,6 +171,19 @@ struct For {
         throw std::invalid_argument("--" + n + ": " + e.what());
       }
     };
+    return r;
+  }
+
+  // A list of strings (a std::vector<std::string> member): each value given appends one element. Flagged kMany.
+  template <class Access>
+  static Row<O> list(std::string name, Access field, std::string help, unsigned flags = 0) {
+    Row<O> r{std::move(name), std::move(help), flags | kMany, false, {}, {}, {}};
+    r.get = [field](const O& o) {
+      std::string s;
+      for (const auto& v : ref(field, o)) s += (s.empty() ? "" : " ") + v;
+      return s;
+    };
+    r.set = [field](O& o, std::string_view s) { std::invoke(field, o).emplace_back(s); };
     return r;
   }
 
@@ -344,6 +358,18 @@ struct Change {
   std::string name, saved, now;
 };
 
+// A saved value as the row writes it ("2e-4" -> "0.0002"), or the text itself when the row cannot parse it.
+template <class O>
+std::string canonical_text(const Row<O>& r, const std::string& saved) {
+  try {
+    O probe{};
+    r.set(probe, saved);
+    return r.get(probe);
+  } catch (const std::invalid_argument&) {
+    return saved;
+  }
+}
+
 // The first kShapes row whose saved text (a parsed config file) differs from `now`, both in canonical text.
 // A saved value the row cannot parse counts as a change. Options missing from `saved` are not compared.
 template <class O>
@@ -351,17 +377,8 @@ std::optional<Change> first_shape_change(const Table<O>& t, const std::vector<st
                                          const O& now) {
   for (const auto& r : t) {
     if (!r.has(kShapes)) continue;
-    for (const auto& [k, v] : saved) {
-      if (k != r.name) continue;
-      std::string canonical = v;
-      try {
-        O probe{};
-        r.set(probe, v);
-        canonical = r.get(probe);
-      } catch (const std::invalid_argument&) {
-      }
-      if (canonical != r.get(now)) return Change{r.name, v, r.get(now)};
-    }
+    for (const auto& [k, v] : saved)
+      if (k == r.name && canonical_text(r, v) != r.get(now)) return Change{r.name, v, r.get(now)};
   }
   return std::nullopt;
 }

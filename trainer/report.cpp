@@ -10,10 +10,7 @@
 #include "trainer/run_layout.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
-#include <ctime>
-#include <initializer_list>
 #include <sstream>
 #include <stdexcept>
 
@@ -25,34 +22,17 @@ namespace {
 
 using report::card;
 using report::fmt;
+using report::last_values;
+using report::note_section;
 using report::Run;
+using report::section_start;
 
 // ---- page frame ----------------------------------------------------------------------------------------------
 
-// The run's folder name; for "runs/x/" (empty filename) the name of the folder itself.
-std::string run_name(const fs::path& run_dir) {
-  const fs::path dir = fs::absolute(run_dir).lexically_normal();
-  std::string name = dir.filename().string();
-  if (name.empty()) name = dir.parent_path().filename().string();
-  return name;
-}
-
-std::string page_head(const std::string& name) {
-  return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-         "<title>" + html_escape(name) + " · DCGAN training report</title>\n<style>" + report::kCss +
-         "</style>\n</head>\n<body>\n";
-}
-
 // The title bar (run, path, time written) and the navigation to the sections.
 std::string page_header(const Run& run, const std::string& name) {
-  const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  char when[64];
-  std::tm local{};
-  localtime_r(&now, &local);
-  std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S %Z", &local);
   return "<header><h1>DCGAN training report · " + html_escape(name) + "</h1><p>" +
-         html_escape(fs::absolute(run.dir).lexically_normal().string()) + " · written " + when +
+         html_escape(fs::absolute(run.dir).lexically_normal().string()) + " · written " + report::local_time_now() +
          " by dcgan-onednn report</p></header>\n"
          "<nav><a href=\"#summary\">Summary</a><a href=\"#losses\">Losses</a><a href=\"#dx\">D(x), D(G(z))</a>"
          "<a href=\"#norms\">Gradient norms</a><a href=\"#quality\">SWD, MS-SSIM</a><a href=\"#samples\">Samples</a>"
@@ -69,28 +49,7 @@ std::string page_footer(const Run& run) {
   return html.str();
 }
 
-// The opening of a headed <section>: the anchor the navigation links to, and the heading.
-std::string section_start(const std::string& id, const std::string& heading) {
-  return "<section id=\"" + id + "\"><h2>" + heading + "</h2>";
-}
-
-// A section with nothing to show but a note saying why.
-std::string note_section(const std::string& id, const std::string& heading, const std::string& note) {
-  return section_start(id, heading) + "<p class=\"note\">" + note + "</p></section>\n";
-}
-
 // ---- summary -------------------------------------------------------------------------------------------------
-
-// Last finite value of a column and the last smoothed value, as the charts draw them.
-std::pair<double, double> last_values(const Run& run, const std::string& column) {
-  const auto* values = run.metrics.get(column);
-  if (!values) return {NAN, NAN};
-  std::vector<double> x, y;
-  report::finite_points(run, *values, x, y);
-  if (y.empty()) return {NAN, NAN};
-  const auto smoothed = smooth_ema(y, report::smoothing_weight(y.size()));
-  return {y.back(), smoothed.back()};
-}
 
 // What reading metrics.csv left out, so that the numbers below are not taken for the whole run.
 std::string metrics_file_notes(const Run& run) {
@@ -125,10 +84,7 @@ std::string training_cards(const Run& run) {
 
 // The latest SWD (with the best one and when) and MS-SSIM.
 std::string quality_cards(const Run& run) {
-  double best = NAN, best_iter = NAN;
-  if (const auto* swd = run.metrics.get("swd_avg"))
-    for (size_t i = 0; i < swd->size(); ++i)
-      if (std::isfinite((*swd)[i]) && !((*swd)[i] >= best)) best = (*swd)[i], best_iter = run.iters[i];
+  const auto [best, best_iter] = report::lowest_value(run, "swd_avg");
   const double swd_last = last_values(run, "swd_avg").first;
   const double msssim_fake = last_values(run, "msssim_fake").first;
   const double msssim_real = last_values(run, "msssim_real").first;
@@ -139,22 +95,14 @@ std::string quality_cards(const Run& run) {
 
 // Median images/s (robust to the slow first iterations and checkpoint pauses) and the wall time.
 std::string throughput_card(const Run& run) {
-  std::vector<double> x, ips;
-  if (const auto* column = run.metrics.get("images_per_s")) report::finite_points(run, *column, x, ips);
-  double median = NAN;
-  if (!ips.empty()) {
-    std::nth_element(ips.begin(), ips.begin() + static_cast<std::ptrdiff_t>(ips.size() / 2), ips.end());
-    median = ips[ips.size() / 2];
-  }
+  const double median = report::median_value(run, "images_per_s");
   const double wall = last_values(run, "wall_s").first;
   return card("throughput (median)", std::isfinite(median) ? fmt(median, 4) + " img/s" : "–",
               "wall time " + report::duration_text(wall));
 }
 
 std::string warnings_card(const Run& run) {
-  std::string chips;
-  for (const auto& [kind, n] : report::warnings_by_kind(run))
-    chips += report::chip(kind + " " + std::to_string(n), report::warn_color(kind));
+  const std::string chips = report::warning_chips(run);
   return "<div class=\"card\"><div class=\"k\">warnings</div><div class=\"v\">" + std::to_string(run.warnings.size()) +
          "</div><div class=\"s\">" + (chips.empty() ? "none" : chips) + "</div></div>";
 }
@@ -162,16 +110,6 @@ std::string warnings_card(const Run& run) {
 std::string summary_section(const Run& run) {
   return "<section id=\"summary\">" + metrics_file_notes(run) + "<div class=\"cards\">" + training_cards(run) +
          quality_cards(run) + throughput_card(run) + warnings_card(run) + "</div></section>\n";
-}
-
-// ---- charts --------------------------------------------------------------------------------------------------
-
-// A section of charts, two to a row on a wide screen.
-std::string chart_section(const std::string& id, const std::string& heading,
-                          std::initializer_list<report::Figure> figures) {
-  std::string html = section_start(id, heading) + "<div class=\"grid2\">";
-  for (const auto& figure : figures) html += report::figure(figure.chart, figure.caption);
-  return html + "</div></section>\n";
 }
 
 // ---- samples -------------------------------------------------------------------------------------------------
@@ -298,20 +236,21 @@ ReportSummary write_report(const fs::path& run_dir, const ReportOptions& opt) {
     throw std::invalid_argument("report: max_grids >= 1, max_points >= 8 and non-negative list limits are needed");
   const Run run = report::load_run(run_dir);
   const fs::path out = opt.out.empty() ? run_dir / run_layout::kReport : opt.out;
-  const std::string name = run_name(run_dir);
+  const std::string name = report::run_name(run_dir);
   const report::Charts charts(run, opt);
+  using report::figures_section;
   using report::Network;
 
   ReportSummary summary;
-  std::string page = page_head(name);
+  std::string page = report::page_head(name + " · DCGAN training report");
   page += page_header(run, name);
   page += summary_section(run);
-  page += chart_section("losses", "Losses", {charts.loss_d(), charts.loss_g()});
-  page += chart_section("dx", "Discriminator outputs", {charts.d_outputs(), charts.throughput()});
-  page += chart_section("norms", "Gradient and weight norms per layer",
-                        {charts.gradient_norms(Network::generator), charts.gradient_norms(Network::discriminator),
-                         charts.weight_norms(Network::generator), charts.weight_norms(Network::discriminator)});
-  page += chart_section("quality", "Sample quality", {charts.swd(), charts.msssim()});
+  page += figures_section("losses", "Losses", {charts.loss_d(), charts.loss_g()});
+  page += figures_section("dx", "Discriminator outputs", {charts.d_outputs(), charts.throughput()});
+  page += figures_section("norms", "Gradient and weight norms per layer",
+                          {charts.gradient_norms(Network::generator), charts.gradient_norms(Network::discriminator),
+                           charts.weight_norms(Network::generator), charts.weight_norms(Network::discriminator)});
+  page += figures_section("quality", "Sample quality", {charts.swd(), charts.msssim()});
   page += samples_section(run, opt, summary.grids_embedded);
   page += warnings_section(run, opt);
   page += run_section(run);

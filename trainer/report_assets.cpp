@@ -53,6 +53,16 @@ td code,td.mono{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:
 footer{color:var(--mut);font-size:12px;margin-top:30px}
 )css";
 
+const char* const kCompareCss = R"css(
+.grid2{grid-template-columns:repeat(auto-fill,minmax(560px,1fr))}
+.swatch{display:inline-block;width:18px;height:4px;border-radius:2px;vertical-align:middle;margin-right:7px}
+table.runs td,table.diff td{font-variant-numeric:tabular-nums}
+table.runs thead th,table.diff thead th{white-space:nowrap}
+.sidebyside{display:flex;flex-wrap:wrap;gap:14px;align-items:flex-start}
+.sidebyside figure{border-top-width:4px}
+.sidebyside img{display:block;width:min(420px,86vw);height:auto;image-rendering:pixelated;background:#000}
+)css";
+
 // Slider and thumbnails of the sample timeline: the big view reuses the thumbnail's data URI (no second copy).
 const char* const kJs = R"js(
 (function () {

@@ -5,5 +5,6 @@ namespace trainer::report {
 
 extern const char* const kCss;  // layout, cards, charts, tables, the sample viewer
 extern const char* const kJs;   // the sample timeline's slider and thumbnails
+extern const char* const kCompareCss;  // added on a comparison page: run swatches, grids side by side
 
 }  // namespace trainer::report

@@ -4,6 +4,7 @@
 #include "trainer/report_html.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <tuple>
 
@@ -42,8 +43,72 @@ const char* warn_color(const std::string& kind) {
   return "#7f7f7f";
 }
 
+std::string warning_chips(const Run& run) {
+  std::string chips;
+  for (const auto& [kind, n] : warnings_by_kind(run)) chips += chip(kind + " " + std::to_string(n), warn_color(kind));
+  return chips;
+}
+
 double smoothing_weight(size_t n) {
   return std::clamp(1.0 - 100.0 / std::max<double>(1.0, static_cast<double>(n)), 0.6, 0.999);
+}
+
+std::pair<double, double> last_values(const Run& run, const std::string& column) {
+  const auto* values = run.metrics.get(column);
+  if (!values) return {NAN, NAN};
+  std::vector<double> x, y;
+  finite_points(run, *values, x, y);
+  if (y.empty()) return {NAN, NAN};
+  const auto smoothed = smooth_ema(y, smoothing_weight(y.size()));
+  return {y.back(), smoothed.back()};
+}
+
+double loss_smoothing_weight(const Run& run) {
+  const auto* loss_d = run.metrics.get("loss_d");
+  if (!loss_d) return 0;
+  std::vector<double> x, y;
+  finite_points(run, *loss_d, x, y);
+  return x.empty() ? 0 : smoothing_weight(x.size());
+}
+
+int smooth_max_points(const ReportOptions& opt) { return std::max(8, opt.max_points / 3); }
+
+std::vector<ChartSeries> raw_and_smoothed(const Run& run, const std::string& column, const std::string& name,
+                                          const std::string& color, const ReportOptions& opt) {
+  const auto* values = run.metrics.get(column);
+  if (!values) return {};
+  ChartSeries raw, smoothed;
+  finite_points(run, *values, raw.x, raw.y);
+  if (raw.x.empty()) return {};
+  smoothed.x = raw.x;
+  smoothed.y = smooth_ema(raw.y, smoothing_weight(raw.x.size()));
+  raw.name = name + " (raw)";
+  raw.color = color;
+  raw.width = 1.0;
+  raw.opacity = 0.28;
+  raw.legend = false;
+  smoothed.name = name;
+  smoothed.color = color;
+  smoothed.width = 2.0;
+  smoothed.max_points = smooth_max_points(opt);
+  return {std::move(raw), std::move(smoothed)};
+}
+
+ChartSeries dotted(const Run& run, const std::vector<double>& column, const std::string& name,
+                   const std::string& color, double width) {
+  ChartSeries line;
+  finite_points(run, column, line.x, line.y);
+  line.name = name;
+  line.color = color;
+  line.width = width;
+  line.dots = true;
+  return line;
+}
+
+std::string figures_section(const std::string& id, const std::string& heading, const std::vector<Figure>& figures) {
+  std::string html = section_start(id, heading) + "<div class=\"grid2\">";
+  for (const auto& f : figures) html += figure(f.chart, f.caption);
+  return html + "</div></section>\n";
 }
 
 Charts::Charts(const Run& run, const ReportOptions& opt)
@@ -74,31 +139,12 @@ ChartSpec Charts::chart(const std::string& id, const std::string& title, const s
   return spec;
 }
 
-// A smooth curve draws the same line from fewer points.
-int Charts::smooth_max_points() const { return std::max(8, opt_.max_points / 3); }
-
 // Adds a column as a faint raw curve and a bold smoothed one; returns false when the column has no data.
 bool Charts::add_raw_and_smoothed(ChartSpec& spec, const std::string& column, const std::string& name,
                                   const std::string& color) const {
-  const auto* values = run_.metrics.get(column);
-  if (!values) return false;
-  ChartSeries raw, smoothed;
-  finite_points(run_, *values, raw.x, raw.y);
-  if (raw.x.empty()) return false;
-  smoothed.x = raw.x;
-  smoothed.y = smooth_ema(raw.y, smoothing_weight(raw.x.size()));
-  raw.name = name + " (raw)";
-  raw.color = color;
-  raw.width = 1.0;
-  raw.opacity = 0.28;
-  raw.legend = false;
-  smoothed.name = name;
-  smoothed.color = color;
-  smoothed.width = 2.0;
-  smoothed.max_points = smooth_max_points();
-  spec.series.push_back(std::move(raw));
-  spec.series.push_back(std::move(smoothed));
-  return true;
+  auto curves = raw_and_smoothed(run_, column, name, color, opt_);
+  for (auto& curve : curves) spec.series.push_back(std::move(curve));
+  return !curves.empty();
 }
 
 // Adds the smoothed curve of a column alone; nothing when the column has no finite point.
@@ -111,20 +157,8 @@ void Charts::add_smoothed(ChartSpec& spec, const std::vector<double>& column, co
   line.name = name;
   line.color = color;
   line.width = width;
-  line.max_points = smooth_max_points();
+  line.max_points = smooth_max_points(opt_);
   spec.series.push_back(std::move(line));
-}
-
-// A periodic evaluation: few points, each drawn as a dot on the line.
-ChartSeries Charts::dotted(const std::vector<double>& column, const std::string& name, const std::string& color,
-                           double width) const {
-  ChartSeries line;
-  finite_points(run_, column, line.x, line.y);
-  line.name = name;
-  line.color = color;
-  line.width = width;
-  line.dots = true;
-  return line;
 }
 
 // One smoothed line per parameter column with this prefix ("grad:G:"), plus the network's total norm.
@@ -152,14 +186,8 @@ ChartSpec Charts::robust_single(const std::string& id, const std::string& title,
 
 // Both loss charts name the smoothing weight of Loss_D (0 when it has no data).
 std::string Charts::losses_caption() const {
-  double weight = 0;
-  if (const auto* loss_d = run_.metrics.get("loss_d")) {
-    std::vector<double> x, y;
-    finite_points(run_, *loss_d, x, y);
-    if (!x.empty()) weight = smoothing_weight(x.size());
-  }
   return "Faint: every iteration (min/max per pixel column); bold: exponential moving average with weight " +
-         fmt(weight, 3) + ", debiased as TensorBoard smooths." + markers_note_ + epochs_note_;
+         fmt(loss_smoothing_weight(run_), 3) + ", debiased as TensorBoard smooths." + markers_note_ + epochs_note_;
 }
 
 Figure Charts::loss_d() const {
@@ -213,10 +241,11 @@ Figure Charts::swd() const {
                               [&](size_t i) { return run_.metrics.columns[i] == "swd_avg"; }),
                levels.end());
   for (size_t k = 0; k < levels.size(); ++k)
-    spec.series.push_back(dotted(run_.metrics.data[levels[k]],
+    spec.series.push_back(dotted(run_, run_.metrics.data[levels[k]],
                                  "level " + run_.metrics.columns[levels[k]].substr(4) + " px",
                                  ramp_color(k, levels.size() + 1), 1.4));
-  if (const auto* avg = run_.metrics.get("swd_avg")) spec.series.push_back(dotted(*avg, "average", "#222222", 2.4));
+  if (const auto* avg = run_.metrics.get("swd_avg"))
+    spec.series.push_back(dotted(run_, *avg, "average", "#222222", 2.4));
   return {std::move(spec), "Karras et al. (2018) SWD between generated and real images on a fixed subset, per "
                            "Laplacian pyramid level (finest first) and averaged: lower is better. Computed every "
                            "--eval-every iterations." + markers_note_};
@@ -229,7 +258,7 @@ Figure Charts::msssim() const {
                                                                     {"msssim_real", "real", "#2ca02c"}};
   for (const auto& [column, name, color] : sets)
     if (const auto* values = run_.metrics.get(column))
-      spec.series.push_back(dotted(*values, name, color, defaults.width));
+      spec.series.push_back(dotted(run_, *values, name, color, defaults.width));
   return {std::move(spec), "Mean MS-SSIM of random pairs within a set (Odena et al. 2017): lower means more "
                            "diverse. Generated pairs far above real pairs suggest mode collapse." + markers_note_};
 }

@@ -5,6 +5,7 @@
 #include "trainer/svg_chart.hpp"
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace trainer::report {
@@ -12,14 +13,38 @@ namespace trainer::report {
 // The color of a warning kind, the same in chart markers, chips and the warnings table.
 const char* warn_color(const std::string& kind);
 
+// A chip per warning kind the run raised, with its count ("d_wins 3"); empty without warnings.
+std::string warning_chips(const Run& run);
+
 // TensorBoard-like smoothing weight for n points: an averaging window of about 1% of the run.
 double smoothing_weight(size_t n);
+
+// Last finite value of a column and its last smoothed value, as the charts draw them; NaN, NaN without data.
+std::pair<double, double> last_values(const Run& run, const std::string& column);
+
+// Points drawn of a smoothed curve: it draws the same line from fewer points than a raw one.
+int smooth_max_points(const ReportOptions& opt);
+
+// A column as a faint raw curve (out of the legend, named "<name> (raw)") and a bold smoothed one named `name`,
+// drawn from smooth_max_points(opt) points. Empty when the column is absent or has no finite point.
+std::vector<ChartSeries> raw_and_smoothed(const Run& run, const std::string& column, const std::string& name,
+                                          const std::string& color, const ReportOptions& opt);
+
+// A periodic evaluation's points: few, each drawn as a dot on the line.
+ChartSeries dotted(const Run& run, const std::vector<double>& column, const std::string& name,
+                   const std::string& color, double width);
+
+// The smoothing weight of the run's Loss_D curve, the one the loss captions name (0 when it has no data).
+double loss_smoothing_weight(const Run& run);
 
 // A chart and the caption under it (HTML).
 struct Figure {
   ChartSpec chart;
   std::string caption;
 };
+
+// A section of figures, two to a row on a wide screen.
+std::string figures_section(const std::string& id, const std::string& heading, const std::vector<Figure>& figures);
 
 enum class Network { generator, discriminator };
 
@@ -46,12 +71,9 @@ class Charts {
                             const std::string& color) const;
   void add_smoothed(ChartSpec& spec, const std::vector<double>& column, const std::string& name,
                     const std::string& color, double width) const;
-  ChartSeries dotted(const std::vector<double>& column, const std::string& name, const std::string& color,
-                     double width) const;
   ChartSpec per_layer(const std::string& id, const std::string& title, const std::string& prefix,
                       const std::string& total_column, const std::string& total_name) const;
   std::string losses_caption() const;
-  int smooth_max_points() const;
 
   const Run& run_;
   const ReportOptions& opt_;

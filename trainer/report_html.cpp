@@ -1,9 +1,13 @@
 // HTML fragments and number formatting for the report: cards, chips, tables, figures, embedded PNGs.
 #include "trainer/report_html.hpp"
 
+#include "trainer/report_assets.hpp"
+
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 
@@ -31,6 +35,29 @@ std::string base64(const std::string& in) {
 }
 
 }  // namespace
+
+std::string page_head(const std::string& title, const std::string& extra_css) {
+  return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+         "<title>" + html_escape(title) + "</title>\n<style>" + kCss + extra_css + "</style>\n</head>\n<body>\n";
+}
+
+std::string section_start(const std::string& id, const std::string& heading) {
+  return "<section id=\"" + id + "\"><h2>" + heading + "</h2>";
+}
+
+std::string note_section(const std::string& id, const std::string& heading, const std::string& note) {
+  return section_start(id, heading) + "<p class=\"note\">" + note + "</p></section>\n";
+}
+
+std::string local_time_now() {
+  const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  char when[64];
+  std::tm local{};
+  localtime_r(&now, &local);
+  std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S %Z", &local);
+  return when;
+}
 
 std::string fmt(double v, int digits) {
   if (!std::isfinite(v)) return std::isnan(v) ? "–" : (v > 0 ? "+inf" : "-inf");

@@ -9,6 +9,18 @@
 
 namespace trainer::report {
 
+// The page up to <body>: doctype, <title> (escaped), the inline stylesheet report::kCss followed by `extra_css`.
+std::string page_head(const std::string& title, const std::string& extra_css = {});
+
+// The opening of a headed <section>: the anchor the navigation links to, and the heading (HTML, not escaped).
+std::string section_start(const std::string& id, const std::string& heading);
+
+// A section with nothing to show but a note saying why (HTML, not escaped).
+std::string note_section(const std::string& id, const std::string& heading, const std::string& note);
+
+// The local time as "2026-12-01 14:30:05 UTC", for the line saying when a page was written.
+std::string local_time_now();
+
 // A number with `digits` significant digits; "–" for NaN, "+inf" / "-inf" for infinities.
 std::string fmt(double v, int digits = 4);
 

@@ -3,6 +3,7 @@
 
 #include "trainer/run_layout.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace trainer::report {
@@ -32,6 +33,29 @@ void finite_points(const Run& run, const std::vector<double>& column, std::vecto
   x.clear(), y.clear();
   for (size_t i = 0; i < column.size() && i < run.iters.size(); ++i)
     if (std::isfinite(column[i]) && std::isfinite(run.iters[i])) x.push_back(run.iters[i]), y.push_back(column[i]);
+}
+
+std::string run_name(const fs::path& dir) {
+  const fs::path absolute = fs::absolute(dir).lexically_normal();
+  std::string name = absolute.filename().string();
+  if (name.empty()) name = absolute.parent_path().filename().string();
+  return name;
+}
+
+double median_value(const Run& run, const std::string& column) {
+  std::vector<double> x, y;
+  if (const auto* values = run.metrics.get(column)) finite_points(run, *values, x, y);
+  if (y.empty()) return NAN;
+  std::nth_element(y.begin(), y.begin() + static_cast<std::ptrdiff_t>(y.size() / 2), y.end());
+  return y[y.size() / 2];
+}
+
+std::pair<double, double> lowest_value(const Run& run, const std::string& column) {
+  double best = NAN, best_iter = NAN;
+  if (const auto* values = run.metrics.get(column))
+    for (size_t i = 0; i < values->size(); ++i)
+      if (std::isfinite((*values)[i]) && !((*values)[i] >= best)) best = (*values)[i], best_iter = run.iters[i];
+  return {best, best_iter};
 }
 
 std::map<std::string, int> warnings_by_kind(const Run& run) {

@@ -29,6 +29,15 @@ Run load_run(const std::filesystem::path& dir);
 void finite_points(const Run& run, const std::vector<double>& column, std::vector<double>& x,
                    std::vector<double>& y);
 
+// The run's folder name; for "runs/x/" (empty filename) the name of the folder itself.
+std::string run_name(const std::filesystem::path& dir);
+
+// The median of a column's finite values (robust to slow first iterations and checkpoint pauses); NaN without any.
+double median_value(const Run& run, const std::string& column);
+
+// The lowest finite value of a column and its iteration; NaN, NaN without any.
+std::pair<double, double> lowest_value(const Run& run, const std::string& column);
+
 // How many warnings of each kind the run raised.
 std::map<std::string, int> warnings_by_kind(const Run& run);
 

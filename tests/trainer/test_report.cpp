@@ -16,11 +16,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-size_t count(const std::string& hay, const std::string& needle) {
-  size_t n = 0;
-  for (size_t p = hay.find(needle); p != std::string::npos; p = hay.find(needle, p + needle.size())) ++n;
-  return n;
-}
+using runtest::count;
 
 TEST(RunFiles, ReadsWhatTheTrainerWritesAndDropsATornLastLine) {
   const fs::path dir = testsupport::fresh_dir("runfiles");

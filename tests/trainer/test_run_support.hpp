@@ -20,6 +20,13 @@ namespace runtest {
 
 namespace fs = std::filesystem;
 
+// How many times `needle` occurs in `hay` (without overlaps): markup counted in a page.
+inline size_t count(const std::string& hay, const std::string& needle) {
+  size_t n = 0;
+  for (size_t p = hay.find(needle); p != std::string::npos; p = hay.find(needle, p + needle.size())) ++n;
+  return n;
+}
+
 // PyTorch state_dict names of the tutorial DCGAN's parameters (BatchNorm weight and bias included).
 inline std::vector<std::string> generator_params() {
   return {"main.0.weight", "main.1.weight", "main.1.bias",  "main.3.weight",  "main.4.weight",
@@ -31,11 +38,16 @@ inline std::vector<std::string> discriminator_params() {
           "main.6.bias",   "main.8.weight", "main.9.weight", "main.9.bias", "main.11.weight"};
 }
 
-inline std::vector<std::string> metrics_header() {
+// The SWD level factors of the synthetic quality curve, finest level first (as many as the pyramid has).
+inline constexpr double kSwdLevelFactors[] = {1.1, 0.9, 0.6, 0.45, 0.35};
+
+// The header of a run at `image_size` px: one swd_<S> column per pyramid level (S, S/2, ..., 16).
+inline std::vector<std::string> metrics_header(int image_size = 64) {
   std::vector<std::string> h = {"epoch",   "batch",         "iter",          "loss_d",        "loss_g",     "d_x",
                                 "d_g_z1",  "d_g_z2",        "lr_d",          "lr_g",          "grad_norm_d", "grad_norm_g",
-                                "weight_norm_d", "weight_norm_g", "images_per_s", "wall_s",   "swd_64",     "swd_32",
-                                "swd_16",  "swd_avg",       "msssim_fake",   "msssim_real"};
+                                "weight_norm_d", "weight_norm_g", "images_per_s", "wall_s"};
+  for (int s = image_size; s >= 16; s /= 2) h.push_back("swd_" + std::to_string(s));
+  for (const char* quality : {"swd_avg", "msssim_fake", "msssim_real"}) h.push_back(quality);
   for (const char* kind : {"grad", "weight"}) {
     for (const auto& p : generator_params()) h.push_back(std::string(kind) + ":G:" + p);
     for (const auto& p : discriminator_params()) h.push_back(std::string(kind) + ":D:" + p);
@@ -51,13 +63,24 @@ struct RunSpec {
   int sample_every = 50;    // a grid every N iterations
   bool torn_last_line = true;  // append a partial row as a killed run leaves
   bool with_images = true;
+  int image_size = 64;      // decides the swd_<S> columns (32: swd_32, swd_16)
+  nn::Precision precision = nn::Precision::f32;  // written to options.cfg
+  double images_per_s = 95; // the mean of the throughput column
 };
+
+// The number of SWD pyramid levels at `image_size` px (S down to 16).
+inline int swd_level_count(int image_size) {
+  int n = 0;
+  for (int s = image_size; s >= 16; s /= 2) ++n;
+  return n;
+}
 
 // Writes the run into `dir` (which must exist). Returns the number of sample grids written.
 inline int write_synthetic_run(const fs::path& dir, const RunSpec& spec) {
   std::mt19937 gen(1234);
   std::normal_distribution<double> g(0.0, 1.0);
-  const auto header = metrics_header();
+  const auto header = metrics_header(spec.image_size);
+  const int levels = swd_level_count(spec.image_size);
   const size_t ng = generator_params().size(), nd = discriminator_params().size();
   {
     trainer::CsvLog log(dir / "metrics.csv", header, 2, std::nullopt);
@@ -79,13 +102,15 @@ inline int write_synthetic_run(const fs::path& dir, const RunSpec& spec) {
       v(3.0 * std::exp(-t) + 0.3 * std::fabs(g(gen)));                   // grad_norm_d
       v(8.0 * std::exp(-0.5 * t) + 0.8 * std::fabs(g(gen)));             // grad_norm_g
       v(40 + 10 * t), v(60 + 5 * t);                                     // weight norms
-      v(95 + 8 * g(gen));                                                // images/s
+      v(spec.images_per_s + 8 * g(gen));                                 // images/s
       v(1.3 * (it + 1));                                                 // wall_s
       if (it % spec.eval_every == 0) {
         const double q = 200 * std::exp(-3 * t) + 20;
-        v(q * 1.1), v(q * 0.9), v(q * 0.6), v(q * (1.1 + 0.9 + 0.6) / 3), v(0.35 - 0.1 * t), v(0.21);
+        double sum = 0;
+        for (int k = 0; k < levels; ++k) v(q * kSwdLevelFactors[k]), sum += kSwdLevelFactors[k];
+        v(q * sum / levels), v(0.35 - 0.1 * t), v(0.21);
       } else {
-        for (int k = 0; k < 6; ++k) empty();
+        for (int k = 0; k < levels + 3; ++k) empty();
       }
       const bool norms = it % spec.norms_every == 0;
       for (size_t k = 0; k < ng + nd; ++k) {  // gradient norms, G then D layers
@@ -117,6 +142,7 @@ inline int write_synthetic_run(const fs::path& dir, const RunSpec& spec) {
     trainer::TrainOptions o;
     o.data = "/data/celeba-cache";
     o.out = dir.string();
+    o.precision = spec.precision;
     std::ofstream(dir / "options.cfg") << trainer::to_config_text(o);
     std::ofstream(dir / "info.txt") << "onednn.version        2.6.3\nonednn.cpu_isa        Intel AVX-512 with "
                                        "bfloat16\ntbb.version           2021.8\ncompiler              g++ 12.2.0\n";

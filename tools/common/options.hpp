@@ -45,6 +45,14 @@ void add_row(boost::program_options::options_description& desc, const opt::Row<O
     desc.add_options()(row.name.c_str(), v, row.help.c_str());
     return;
   }
+  if (row.has(opt::kMany)) {  // a list: every value, in order, through the row
+    auto* v = po::value<std::vector<std::string>>()->composing()->notifier(
+        [&target, set = row.set](const std::vector<std::string>& all) {
+          for (const auto& s : all) set(target, s);
+        });
+    desc.add_options()(row.name.c_str(), v, row.help.c_str());
+    return;
+  }
   auto* v = po::value<std::string>()->notifier([&target, set = row.set](const std::string& s) { set(target, s); });
   if (const std::string d = row.get(defaults); !row.has(opt::kRequired) && !d.empty()) v->default_value(d);
   const std::string help = row.help + (row.has(opt::kRequired) ? " (required)" : "");
@@ -103,7 +111,7 @@ bool parse(int argc, const char* const argv[], const std::string& usage, const o
   const O defaults{};
   for (const auto& row : table) {
     detail::add_row(row.has(opt::kPositional) ? hidden : visible, row, defaults, target);
-    if (row.has(opt::kPositional)) positional.add(row.name.c_str(), 1);
+    if (row.has(opt::kPositional)) positional.add(row.name.c_str(), row.has(opt::kMany) ? -1 : 1);
   }
   po::options_description all;
   all.add(visible).add(hidden);
