@@ -36,15 +36,15 @@ struct OnnxExport {
   int64_t bytes = 0;       // the file's size
 };
 
-// The serialized, checked model of a generator state_dict (capture_network's, with names and shapes already checked
+// The serialized model of a generator state_dict, checked as a reader gets it (parsed back from the bytes) (capture_network's, with names and shapes already checked
 // against `config`). `source` goes into the metadata. Throws std::runtime_error when ONNX's checker or its strict
 // shape inference refuses the model, or when it exceeds protobuf's 2 GiB limit (ngf * 2^(L-2) of 2048 and more at
 // some sizes; external data is not written).
 std::string generator_onnx_model(const NetworkState& generator, const nn::DcganConfig& config,
                                  const std::string& source, int* nodes = nullptr);
 
-// Reads the generator of a checkpoint or weights file (as `sample` does: names and shapes checked), writes its ONNX
-// model to `out` atomically, and checks the written file again with ONNX's checker.
+// Reads the generator of a checkpoint or weights file (as `sample` does: names and shapes checked) and writes its
+// checked ONNX model to `out` atomically: a model the checker refuses is never written.
 OnnxExport export_generator_onnx(const std::filesystem::path& checkpoint, const std::filesystem::path& out);
 
 }  // namespace trainer

@@ -244,6 +244,31 @@ TEST(OnnxExportCli, Errors) {
   EXPECT_FALSE(fs::exists(dir / "m.onnx"));
 }
 
+// The model is built from the rule's shapes, not the file's: a state_dict that differs is refused by tensor name.
+TEST(OnnxExportModel, RefusesAStateThatIsNotTheRules) {
+  const fs::path dir = testsupport::fresh_dir("onnx_export_state");
+  NetworkState g, d;
+  load_weights(write_weights(kCases[0], dir), g, d);
+  const nn::DcganConfig cfg = config_from_state(g, d, "weights.h5");
+  EXPECT_FALSE(generator_onnx_model(g, cfg, "weights.h5").empty());
+  nn::DcganConfig wider = cfg;
+  wider.nz += 1;
+  try {
+    generator_onnx_model(g, wider, "weights.h5");
+    ADD_FAILURE() << "a generator of another nz was exported";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("'main.0.weight'"), std::string::npos) << e.what();
+  }
+  NetworkState missing = g;
+  std::erase_if(missing.tensors, [](const HostTensor& t) { return t.name == "main.4.running_var"; });
+  try {
+    generator_onnx_model(missing, cfg, "weights.h5");
+    ADD_FAILURE() << "a generator without main.4.running_var was exported";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("'main.4.running_var' is missing"), std::string::npos) << e.what();
+  }
+}
+
 TEST(SampleZRaw, Errors) {
   const fs::path dir = testsupport::fresh_dir("sample_z_errors");
   const fs::path w = write_weights(kCases[0], dir);  // nz 8
