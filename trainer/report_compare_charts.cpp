@@ -134,7 +134,7 @@ Figure CompareCharts::loss_g() const {
 }
 
 Figure CompareCharts::d_x() const {
-  ChartSpec spec = raw_and_smoothed_per_run("c-dx", "D(x): discriminator output on real images", "mean D(x)", "d_x");
+  ChartSpec spec = raw_and_smoothed_per_run("c-dx", "D(x), real images", "mean D(x)", "d_x");
   spec.y_min = 0.0;
   spec.y_max = 1.0;
   return {std::move(spec), "Mean D output on the real batch; near 1 for long, with D(G(z)) near 0, means D is "
@@ -142,8 +142,7 @@ Figure CompareCharts::d_x() const {
 }
 
 Figure CompareCharts::d_g_z() const {
-  ChartSpec spec = raw_and_smoothed_per_run("c-dgz", "D(G(z)): discriminator output on generated images",
-                                            "mean D(G(z))", "d_g_z1");
+  ChartSpec spec = raw_and_smoothed_per_run("c-dgz", "D(G(z)), generated images", "mean D(G(z))", "d_g_z1");
   spec.y_min = 0.0;
   spec.y_max = 1.0;
   return {std::move(spec), "Mean D output on the fake batch before D's update (the tutorial's D(G(z)) z1)." +
