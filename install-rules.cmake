@@ -37,6 +37,15 @@ install(TARGETS ${DCGAN_LIBRARIES}
   LIBRARY COMPONENT ${DCGAN_RUNTIME_COMPONENT} NAMELINK_COMPONENT ${DCGAN_DEVELOPMENT_COMPONENT}
   ARCHIVE COMPONENT ${DCGAN_DEVELOPMENT_COMPONENT}
   INCLUDES DESTINATION ${DCGAN_INSTALL_INCLUDEDIR})
+# A stripped install (CPACK_STRIP_FILES, cmake --install --strip) strips the tools; CMake leaves archives alone, so
+# their debug sections go here, as Debian's dh_strip --strip-debug does for static libraries.
+foreach(lib pipeline nn trainer)
+  install(CODE "if(CMAKE_INSTALL_DO_STRIP AND \"$<TARGET_PROPERTY:${lib},TYPE>\" STREQUAL \"STATIC_LIBRARY\")
+    execute_process(COMMAND \"${CMAKE_STRIP}\" --strip-debug
+      \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR}/$<TARGET_FILE_NAME:${lib}>\"
+      COMMAND_ERROR_IS_FATAL ANY)
+  endif()" COMPONENT ${DCGAN_DEVELOPMENT_COMPONENT})
+endforeach()
 
 # pipeline/, nn/ and trainer/ are include roots' subfolders ("nn/x.hpp"); nn/random (portable_random) and
 # tools/common (cli) are included as "portable_random.hpp" and "common/cli.hpp".
@@ -81,7 +90,7 @@ set(CPACK_PACKAGE_CONTACT "dcgan-onednn developers")
 set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION science)
-set(CPACK_STRIP_FILES ON)
+set(CPACK_STRIP_FILES ON)  # the tools, and the archives' debug sections (above)
 set(CPACK_DEB_COMPONENT_INSTALL ON)
 set(CPACK_COMPONENTS_ALL ${DCGAN_RUNTIME_COMPONENT} ${DCGAN_DEVELOPMENT_COMPONENT})
 

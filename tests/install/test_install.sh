@@ -25,8 +25,9 @@ done
 rm -rf "$work"
 mkdir -p "$work/packages" "$root"
 
-# 1. The packages, from the binaries this tree has built: cpack runs each component's install rules into its own
-#    staging directory under $work/packages.
+# 1. The packages of this tree: cpack runs the build's preinstall target (Makefiles: a no-op scan of ~4 s CPU on a
+#    built tree, a rebuild of what is stale otherwise), then each component's install rules into its own staging
+#    directory under $work/packages.
 logged cpack.log "$cpack" --config "$build/CPackConfig.cmake" -B "$work/packages"
 
 # 2. What each holds, and unpacked into the root.
