@@ -14,7 +14,7 @@ work="$(mktemp -d /tmp/dcgan-corpus.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 sep=$'\n==FUZZ-NEXT-FILE==\n'   # fuzz_support.hpp kPartSeparator
 golden="$root/tests/golden/transform/inputs"
-mkdir -p "$out"/{jpeg,png,idx,celeba_meta,cache,checkpoint,config,metrics_csv}
+mkdir -p "$out"/{jpeg,png,idx,celeba_meta,cache,checkpoint,config,metrics_csv,npy}
 
 # Files joined by the separator: the seed of a target that reads several files.
 join_files() {
@@ -121,4 +121,17 @@ printf '# hand-written: quoting, escapes, comments\nout = "runs/a #1"  # a comme
 cp "$work/run/metrics.csv" "$out/metrics_csv/metrics.csv"
 printf 'iter,kind,message\n3,d_wins,"D(x) 0.99, D(G(z)) 0.01: ""quoted""\nsecond line"\n7,non_finite,loss_D is nan\n9,torn' \
   >"$out/metrics_csv/warnings.csv"
+# ---- npy: what `sample --z` reads, as numpy writes it (versions 1.0 and 2.0, 0-d, empty, 2-d and 4-d) ----
+/usr/bin/python3 - "$out/npy" <<'EOF'
+import sys
+import numpy as np
+d = sys.argv[1] + '/'
+np.save(d + 'z_4x8.npy', np.arange(32, dtype='<f4').reshape(4, 8) / 10)
+np.save(d + 'z_2x3x1x1.npy', np.ones((2, 3, 1, 1), dtype='<f4'))
+np.save(d + 'scalar.npy', np.array(1.5, dtype='<f4'))
+np.save(d + 'empty_0x5.npy', np.zeros((0, 5), dtype='<f4'))
+with open(d + 'v2_3x2.npy', 'wb') as f:
+    np.lib.format.write_array(f, np.full((3, 2), -0.25, dtype='<f4'), version=(2, 0))
+EOF
+
 echo "make_corpus: wrote $(find "$out" -type f | wc -l) files, $(du -sh "$out" | cut -f1) in $out"
