@@ -35,6 +35,20 @@ std::vector<size_t> columns_with_prefix(const MetricsTable& metrics, const std::
 
 }  // namespace
 
+std::vector<int> swd_levels(const MetricsTable& metrics) {
+  std::vector<int> sizes;
+  for (const auto& column : metrics.columns) {
+    if (column.rfind("swd_", 0) != 0 || column.size() == 4 || column.size() > 10) continue;
+    const std::string digits = column.substr(4);
+    // Canonical numbers only ("swd_064" is no level), so that "swd_" + to_string(size) names the column again.
+    if (std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+        std::to_string(std::stoi(digits)) == digits)
+      sizes.push_back(std::stoi(digits));
+  }
+  std::sort(sizes.rbegin(), sizes.rend());
+  return sizes;
+}
+
 const char* warn_color(const std::string& kind) {
   if (kind == kWarnDWins) return "#d62728";
   if (kind == kWarnModeCollapse) return "#9467bd";
@@ -236,14 +250,10 @@ Figure Charts::weight_norms(Network net) const {
 
 Figure Charts::swd() const {
   ChartSpec spec = chart("swd", "Sliced Wasserstein distance (x1e3)", "SWD x1e3");
-  std::vector<size_t> levels = columns_with_prefix(run_.metrics, "swd_");
-  levels.erase(std::remove_if(levels.begin(), levels.end(),
-                              [&](size_t i) { return run_.metrics.columns[i] == "swd_avg"; }),
-               levels.end());
+  const std::vector<int> levels = swd_levels(run_.metrics);
   for (size_t k = 0; k < levels.size(); ++k)
-    spec.series.push_back(dotted(run_, run_.metrics.data[levels[k]],
-                                 "level " + run_.metrics.columns[levels[k]].substr(4) + " px",
-                                 ramp_color(k, levels.size() + 1), 1.4));
+    spec.series.push_back(dotted(run_, *run_.metrics.get("swd_" + std::to_string(levels[k])),
+                                 "level " + std::to_string(levels[k]) + " px", ramp_color(k, levels.size() + 1), 1.4));
   if (const auto* avg = run_.metrics.get("swd_avg"))
     spec.series.push_back(dotted(run_, *avg, "average", "#222222", 2.4));
   return {std::move(spec), "Karras et al. (2018) SWD between generated and real images on a fixed subset, per "

@@ -13,6 +13,10 @@ namespace trainer::report {
 // The color of a warning kind, the same in chart markers, chips and the warnings table.
 const char* warn_color(const std::string& kind);
 
+// The image side at each SWD level of a metrics table (its swd_<S> columns), finest first: what the single
+// report and the comparison chart per level.
+std::vector<int> swd_levels(const MetricsTable& metrics);
+
 // A chip per warning kind the run raised, with its count ("d_wins 3"); empty without warnings.
 std::string warning_chips(const Run& run);
 

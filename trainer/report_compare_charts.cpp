@@ -42,18 +42,6 @@ const char* run_color(size_t i) {
   return colors[i % kRunColors];
 }
 
-std::vector<int> swd_levels(const MetricsTable& metrics) {
-  std::vector<int> sizes;
-  for (const auto& column : metrics.columns) {
-    if (column.rfind("swd_", 0) != 0 || column.size() == 4 || column.size() > 10) continue;
-    const std::string digits = column.substr(4);
-    if (std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
-      sizes.push_back(std::stoi(digits));
-  }
-  std::sort(sizes.rbegin(), sizes.rend());
-  return sizes;
-}
-
 CompareCharts::CompareCharts(const std::vector<ComparedRun>& runs, const ReportOptions& opt)
     : runs_(runs), opt_(opt) {
   const size_t per_run = runs.empty() ? 0 : static_cast<size_t>(opt.max_markers) / runs.size();

@@ -21,9 +21,6 @@ struct ComparedRun {
 inline constexpr size_t kRunColors = 10;
 const char* run_color(size_t i);
 
-// The image side at each SWD level of a metrics table (its swd_<S> columns), finest first.
-std::vector<int> swd_levels(const MetricsTable& metrics);
-
 class CompareCharts {
  public:
   CompareCharts(const std::vector<ComparedRun>& runs, const ReportOptions& opt);
