@@ -334,8 +334,18 @@ void Cache::read_u8(std::span<const int64_t> idx, uint8_t* dst) const {
 }
 
 std::vector<std::string> Cache::filenames() const {
-  h5::File f = h5::File::open(impl_->dir / cf::kManifestFile);
-  return h5::read_strings(f, cf::kFilename);
+  // From each shard: dataset.h5's names are a virtual dataset over the shards' own, whose strings live in the
+  // shards' heaps, where h5::read_strings reads them.
+  std::vector<std::string> names;
+  for (const Shard& s : impl_->shards) {
+    h5::File f = h5::File::open(s.path);
+    auto part = h5::read_strings(f, cf::kFilename);
+    if (static_cast<int64_t>(part.size()) != s.count)
+      damaged(impl_->dir, s.name, "holds " + std::to_string(part.size()) + " file names for " +
+                                      std::to_string(s.count) + " images");
+    names.insert(names.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
+  }
+  return names;
 }
 
 std::vector<int64_t> Cache::labels() const {

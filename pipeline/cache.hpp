@@ -56,7 +56,8 @@ class Cache {  // an opened, verified cache (read-only, thread-compatible: concu
   // Reads the stored uint8 pixels [n,C,S,S]; throws std::logic_error for a float-stored cache.
   void read_u8(std::span<const int64_t> idx, uint8_t* dst) const;
 
-  // Per-sample metadata, from dataset.h5 (loaded on first use).
+  // Per-sample metadata: file names read from the shards and labels from dataset.h5 on each call; partitions kept
+  // since open.
   std::vector<std::string> filenames() const;
   std::vector<int64_t> labels() const;       // empty when absent
   std::vector<uint8_t> partitions() const;   // empty when absent

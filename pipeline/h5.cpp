@@ -1,6 +1,8 @@
 // Implementation of the checked HDF5 wrappers (see h5.hpp).
 #include "pipeline/h5.hpp"
 
+#include "pipeline/h5_vlen.hpp"
+
 #include <cstring>
 #include <mutex>
 
@@ -187,21 +189,6 @@ std::vector<const char*> c_strings(const std::vector<std::string>& values) {
   return p;
 }
 
-// Reads variable-length strings through `reader` and frees HDF5's buffers.
-template <class Reader>
-std::vector<std::string> read_vlen(hid_t space_src, size_t n, Reader reader, const std::string& what,
-                                   const std::string& file) {
-  Handle t = vlen_utf8_type(file);
-  std::vector<char*> p(n, nullptr);
-  if (n) check(reader(t.id(), p.data()), "reading strings of " + what, file);
-  std::vector<std::string> out(n);
-  for (size_t i = 0; i < n; ++i) out[i] = p[i] ? p[i] : "";
-  if (n) {
-    Handle space(H5Scopy(space_src), H5Sclose);
-    H5Dvlen_reclaim(t.id(), space.id(), H5P_DEFAULT, p.data());
-  }
-  return out;
-}
 }  // namespace
 
 void write_strings(const Location& loc, const std::string& name, const std::vector<std::string>& values) {
@@ -217,9 +204,14 @@ std::vector<std::string> read_strings(const Location& loc, const std::string& na
   Handle d = open_dataset(loc, name);
   const auto dims = dataset_dims(d.id(), "dataset '" + name + "'", loc.file());
   if (dims.size() != 1) throw Error("HDF5: dataset '" + name + "' in '" + loc.file() + "' is not 1-D strings");
-  Handle space(H5Dget_space(d.id()), H5Sclose);
-  return read_vlen(
-      space.id(), dims[0], [&](hid_t t, char** p) { return H5Dread(d.id(), t, H5S_ALL, H5S_ALL, H5P_DEFAULT, p); },
+  {  // A virtual dataset's strings live in its source files' heaps, which read_vlen_strings does not follow.
+    Handle dcpl(H5Dget_create_plist(d.id()), H5Pclose);
+    check(dcpl.id(), "reading the layout of dataset '" + name + "'", loc.file());
+    if (H5Pget_layout(dcpl.id()) == H5D_VIRTUAL)
+      throw Error("HDF5: dataset '" + name + "' in '" + loc.file() + "' is virtual: read its source datasets");
+  }
+  return read_vlen_strings(
+      d.id(), dims[0], [&](hid_t t, void* p) { return H5Dread(d.id(), t, H5S_ALL, H5S_ALL, H5P_DEFAULT, p); },
       "dataset '" + name + "'", loc.file());
 }
 
@@ -298,12 +290,14 @@ std::string get_attr_string(hid_t obj, const std::string& name, const std::strin
   Handle t(H5Aget_type(a.id()), H5Tclose);
   if (H5Tget_class(t.id()) != H5T_STRING)
     throw Error("HDF5: attribute '" + name + "' in '" + file + "' is not a string");
-  if (H5Tis_variable_str(t.id()) > 0) {
-    Handle space(H5Aget_space(a.id()), H5Sclose);
-    auto v = read_vlen(space.id(), 1, [&](hid_t mt, char** p) { return H5Aread(a.id(), mt, p); },
-                       "attribute '" + name + "'", file);
-    return v[0];
-  }
+  Handle space(H5Aget_space(a.id()), H5Sclose);
+  const hssize_t n = H5Sget_simple_extent_npoints(space.id());
+  check(n, "sizing attribute '" + name + "'", file);
+  if (n != 1)  // the reads below fill one element
+    throw Error("HDF5: attribute '" + name + "' in '" + file + "' holds " + std::to_string(n) + " strings, not one");
+  if (H5Tis_variable_str(t.id()) > 0)
+    return read_vlen_strings(a.id(), 1, [&](hid_t mt, void* p) { return H5Aread(a.id(), mt, p); },
+                             "attribute '" + name + "'", file)[0];
   const size_t size = H5Tget_size(t.id());
   std::string v(size, '\0');
   check(H5Aread(a.id(), t.id(), v.data()), "reading attribute '" + name + "'", file);
@@ -333,8 +327,8 @@ std::vector<std::string> get_attr_strings(hid_t obj, const std::string& name, co
   if (H5Tget_class(t.id()) != H5T_STRING)
     throw Error("HDF5: attribute '" + name + "' in '" + file + "' is not a string array");
   if (H5Tis_variable_str(t.id()) > 0)
-    return read_vlen(space.id(), static_cast<size_t>(n), [&](hid_t mt, char** p) { return H5Aread(a.id(), mt, p); },
-                     "attribute '" + name + "'", file);
+    return read_vlen_strings(a.id(), static_cast<size_t>(n), [&](hid_t mt, void* p) { return H5Aread(a.id(), mt, p); },
+                             "attribute '" + name + "'", file);
   // Fixed-length strings (what numpy 'S' arrays become through h5py).
   const size_t size = H5Tget_size(t.id());
   std::vector<char> buf(size * static_cast<size_t>(n));

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -80,13 +81,17 @@ inline std::vector<Bytes> split_parts(Bytes data, size_t max_parts) {
   return parts;
 }
 
-// Runs `body`, swallowing the exceptions a parser documents for bad input (see the top of this file).
+// Runs `body`, swallowing the exceptions a parser documents for bad input (see the top of this file). With
+// FUZZ_SHOW_ERRORS=1 in the environment it prints their messages, to see why a replayed input was refused.
 template <class Body>
 void expected_errors(Body&& body) {
+  static const bool show = std::getenv("FUZZ_SHOW_ERRORS") != nullptr;
   try {
     body();
-  } catch (const std::runtime_error&) {
-  } catch (const std::invalid_argument&) {
+  } catch (const std::runtime_error& e) {
+    if (show) std::fprintf(stderr, "refused: %s\n", e.what());
+  } catch (const std::invalid_argument& e) {
+    if (show) std::fprintf(stderr, "refused (option): %s\n", e.what());
   }
 }
 

@@ -27,7 +27,8 @@ PackOptions base(const fs::path& in, const fs::path& out) {
   return o;
 }
 
-// Every dataset of a finished cache, read through dataset.h5's virtual datasets, as bytes per name.
+// Every dataset of a finished cache, read through dataset.h5's virtual datasets (file names: from the shards), as
+// bytes per name.
 std::map<std::string, std::string> cache_datasets(const fs::path& dir) {
   std::map<std::string, std::string> out;
   h5::File f = h5::File::open(dir / "dataset.h5");
@@ -43,7 +44,7 @@ std::map<std::string, std::string> cache_datasets(const fs::path& dir) {
     out[name] = buf;
   }
   std::string names;
-  for (const auto& s : h5::read_strings(f, "filename")) names += s + "\n";
+  for (const auto& s : pipeline::Cache(dir).filenames()) names += s + "\n";  // (h5::read_strings reads no VDS)
   out["filename"] = names;
   std::string rejected;
   for (const auto& s : h5::read_strings(f, "rejected/filename")) rejected += s + "\n";

@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+
 #include <sstream>
 
 using namespace pipeline;
@@ -373,6 +375,25 @@ TEST(Sources, IdxDeclaringTooMuchOrHoldingMoreIsRefusedWithoutReadingIt) {
   gzclose(f);
   e = error_of([&] { open_source(in, Layout::idx); });
   EXPECT_NE(e.find("holds more than its header declares (4 4x5 images)"), std::string::npos) << e;
+}
+
+// Fuzz finding (tests/fuzz/regressions/idx/): a header within the bound (here 1.5 GB) was allocated, and zeroed, in
+// full before the bytes arrived; a 16-byte file cost 1.5 GB. The buffer now grows with what the file holds.
+TEST(Sources, IdxHeaderWithinTheBoundAllocatesOnlyWhatArrives) {
+  const fs::path in = testsupport::fresh_dir("idx_grow");
+  packtest::write_idx(in, "train", 4, 5, 4, false);
+  const std::string img = packtest::read_file(in / "train-images-idx3-ubyte");
+  // 1500 images of 1000 x 1000, then 16 bytes.
+  write_file(in / "train-images-idx3-ubyte",
+             img.substr(0, 4) + std::string("\x00\x00\x05\xdc\x00\x00\x03\xe8\x00\x00\x03\xe8", 12) + std::string(16, 'x'));
+  rusage before{}, after{};
+  ASSERT_EQ(getrusage(RUSAGE_SELF, &before), 0);
+  const std::string e = error_of([&] { open_source(in, Layout::idx); });
+  ASSERT_EQ(getrusage(RUSAGE_SELF, &after), 0);
+  EXPECT_NE(e.find("is truncated: its header declares 1500 1000x1000 images"), std::string::npos) << e;
+  EXPECT_NE(e.find("it holds 16"), std::string::npos) << e;
+  const long grew_mb = (after.ru_maxrss - before.ru_maxrss) / 1024;  // ru_maxrss is in KB on Linux
+  EXPECT_LT(grew_mb, 64) << "peak memory grew by " << grew_mb << " MB reading a 32-byte file";
 }
 
 TEST(Sources, FashionMnistFromDebian) {
