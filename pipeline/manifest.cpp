@@ -3,7 +3,9 @@
 
 #include "pipeline/atomic_file.hpp"
 #include "pipeline/cache_h5.hpp"
+#include "pipeline/pack_options.hpp"
 
+#include <algorithm>
 #include <numeric>
 #include <stdexcept>
 #include <string_view>
@@ -207,15 +209,12 @@ ManifestData read_manifest(const fs::path& dir) {
   for (size_t i = 0; i < rf.size() && i < rr.size() && i < rs.size(); ++i) m.rejected.push_back({rs[i], rf[i], rr[i]});
   if (f.exists(cf::kOptions)) {
     h5::Location g = f.group(cf::kOptions);
-    // Attribute names in creation order are not tracked; iterate by index in name order.
-    H5O_info_t info;
-    h5::check(H5Oget_info2(g.id(), &info, H5O_INFO_NUM_ATTRS), "reading the options group", fn);
-    for (hsize_t i = 0; i < info.num_attrs; ++i) {
-      char name[256] = {};
-      h5::check(H5Aget_name_by_idx(g.id(), ".", H5_INDEX_NAME, H5_ITER_INC, i, name, sizeof name, H5P_DEFAULT),
-                "reading an option name", fn);
-      m.options.emplace_back(name, h5::get_attr_string(g.id(), name, fn));
-    }
+    // By name, the names this version records: enumerating the attributes (H5Aget_name_by_idx) builds libhdf5's
+    // attribute table, whose error path dereferences a null entry when one attribute message is damaged (a SEGV in
+    // H5A__close found by fuzzing, tests/fuzz/regressions/cache/). An option only a newer version records is not read.
+    for (const std::string& name : options_record_names())
+      if (h5::has_attr(g.id(), name)) m.options.emplace_back(name, h5::get_attr_string(g.id(), name, fn));
+    std::sort(m.options.begin(), m.options.end());
   }
   const int64_t declared = h5::get_attr_int(id, cf::kAttrCount, fn);
   if (declared != m.count())

@@ -91,19 +91,30 @@ void validate_options(const PackOptions& o) {
   Transform probe(o.transform);  // throws std::invalid_argument naming --size / --channels / --max-pixels
 }
 
+namespace {
+std::string record_name(const std::string& option) {
+  std::string key = option;
+  for (char& c : key) c = c == '-' ? '_' : c;
+  return key;
+}
+}  // namespace
+
 std::vector<std::pair<std::string, std::string>> options_record(const PackOptions& o, Layout layout) {
   std::error_code ec;
   PackOptions as_packed = o;
   as_packed.input = std::filesystem::absolute(o.input, ec);
   as_packed.layout = layout;
   std::vector<std::pair<std::string, std::string>> record;
-  for (const auto& row : pack_options()) {
-    if (row.has(kNotSaved)) continue;
-    std::string key = row.name;
-    for (char& c : key) c = c == '-' ? '_' : c;
-    record.emplace_back(key, row.get(as_packed));
-  }
+  for (const auto& row : pack_options())
+    if (!row.has(kNotSaved)) record.emplace_back(record_name(row.name), row.get(as_packed));
   return record;
+}
+
+std::vector<std::string> options_record_names() {
+  std::vector<std::string> names;
+  for (const auto& row : pack_options())
+    if (!row.has(kNotSaved)) names.push_back(record_name(row.name));
+  return names;
 }
 
 }  // namespace pipeline

@@ -19,5 +19,7 @@ void validate_options(const PackOptions& o);
 // The options as recorded in dataset.h5: every row but the invocation's choices, names with '_' (shard_size),
 // the input as an absolute path and the layout as detected.
 std::vector<std::pair<std::string, std::string>> options_record(const PackOptions& o, Layout layout);
+// The names options_record writes, in its order: what a reader looks up by name.
+std::vector<std::string> options_record_names();
 
 }  // namespace pipeline
