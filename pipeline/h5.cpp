@@ -4,6 +4,7 @@
 #include "pipeline/h5_vlen.hpp"
 
 #include <cstring>
+#include <limits>
 #include <mutex>
 
 namespace h5 {
@@ -213,6 +214,33 @@ std::vector<std::string> read_strings(const Location& loc, const std::string& na
   return read_vlen_strings(
       d.id(), dims[0], [&](hid_t t, void* p) { return H5Dread(d.id(), t, H5S_ALL, H5S_ALL, H5P_DEFAULT, p); },
       "dataset '" + name + "'", loc.file());
+}
+
+size_t checked_elements(hid_t d, const std::vector<hsize_t>& shape, const std::string& what, const std::string& file) {
+  uint64_t n = 1;
+  for (const hsize_t s : shape) {
+    if (s != 0 && n > std::numeric_limits<uint64_t>::max() / s)
+      throw Error("HDF5: " + what + " in '" + file + "' declares more elements than a 64-bit count holds: damaged file");
+    n *= s;
+  }
+  if (n == 0) return 0;
+  Handle dcpl(H5Dget_create_plist(d), H5Pclose);
+  check(dcpl.id(), "reading the layout of " + what, file);
+  // Chunked data may be compressed and virtual data lies elsewhere: only contiguous data in this file is checked.
+  if (H5Pget_layout(dcpl.id()) != H5D_CONTIGUOUS || H5Pget_external_count(dcpl.id()) > 0) return n;
+  Handle type(H5Dget_type(d), H5Tclose);
+  check(type.id(), "reading the type of " + what, file);
+  const uint64_t elem = H5Tget_size(type.id());
+  std::error_code ec;
+  const uint64_t file_size = std::filesystem::file_size(file, ec);
+  if (ec || elem == 0) return n;
+  const haddr_t offset = H5Dget_offset(d);
+  const bool stored = offset != HADDR_UNDEF;
+  if (!stored || n > file_size / elem || offset > file_size - n * elem)
+    throw Error("HDF5: " + what + " in '" + file + "' declares " + std::to_string(n) + " elements of " +
+                std::to_string(elem) + " bytes" + (stored ? " at byte " + std::to_string(offset) : std::string()) +
+                ", which the file (" + std::to_string(file_size) + " bytes) does not hold: truncated or damaged file");
+  return n;
 }
 
 // ---- attributes -------------------------------------------------------------------------------------------

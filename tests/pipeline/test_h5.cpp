@@ -68,3 +68,28 @@ TEST(H5, ErrorsNameTheFile) {
     EXPECT_NE(std::string(e.what()).find("b.h5"), std::string::npos);
   }
 }
+
+// Fuzz finding (checkpoint target, 2026-12-01): an 81 KB file declared a 265M-element tensor, and h5::read allocated
+// 1 GB for it before HDF5 found nothing to read. A contiguous dataset's data must lie within the file before its
+// size is allocated. Here: 64M floats declared, never written (the file is a few KB); before, read returned 256 MB
+// of fill values.
+TEST(H5, DeclaredDataTheFileDoesNotHoldIsRefusedBeforeAllocating) {
+  const fs::path p = testsupport::fresh_dir("h5_declared") / "a.h5";
+  {
+    h5::File f = h5::File::create(p);
+    const hsize_t dims[1] = {hsize_t{1} << 26};
+    h5::Handle space(H5Screate_simple(1, dims, nullptr), H5Sclose);
+    h5::Handle d(H5Dcreate2(f.id(), "w", H5T_IEEE_F32LE, space.id(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
+    ASSERT_GE(d.id(), 0);
+    f.close();
+  }
+  ASSERT_LT(fs::file_size(p), 65536u);
+  h5::File f = h5::File::open(p);
+  try {
+    const auto v = h5::read<float>(f, "w");
+    FAIL() << "read " << v.size() << " values the file does not hold";
+  } catch (const h5::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("declares 67108864 elements of 4 bytes, which the file"), std::string::npos)
+        << e.what();
+  }
+}
