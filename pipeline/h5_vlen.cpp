@@ -166,20 +166,24 @@ std::vector<std::string> read_vlen_strings(hid_t obj, size_t n, const std::funct
                                            const std::string& what, const std::string& file) {
   quiet_errors();
   register_conversion();
-  std::vector<std::string> out(n);
-  if (n == 0) return out;
+  if (n == 0) return {};
   const FileLayout l = file_layout(obj, file);
   const size_t descriptor = 4 + l.offset_size + 4;  // sequence length, collection address, object index
+  std::ifstream in(l.path, std::ios::binary);
+  if (!in) throw Error("HDF5: cannot open '" + l.path + "' to read the strings of " + what);
+  in.seekg(0, std::ios::end);
+  const auto file_size = static_cast<uint64_t>(in.tellg());
+  // Every descriptor is stored in the file (we never compress strings), so a declared count the file cannot hold is
+  // refused before it is allocated (a fuzz finding: a damaged dataspace declared billions of strings).
+  if (n > file_size / descriptor)
+    throw Error("HDF5: " + what + " in '" + file + "' declares " + std::to_string(n) + " strings, more than the file (" +
+                std::to_string(file_size) + " bytes) holds: damaged file");
   Handle type(H5Tcreate(H5T_OPAQUE, descriptor), H5Tclose);
   check(type.id(), "creating the descriptor type", file);
   check(H5Tset_tag(type.id(), kDescriptorTag), "tagging the descriptor type", file);
   std::vector<uint8_t> raw(n * descriptor);
   check(read(type.id(), raw.data()), "reading strings of " + what, file);
-
-  std::ifstream in(l.path, std::ios::binary);
-  if (!in) throw Error("HDF5: cannot open '" + l.path + "' to read the strings of " + what);
-  in.seekg(0, std::ios::end);
-  const auto file_size = static_cast<uint64_t>(in.tellg());
+  std::vector<std::string> out(n);
   std::map<uint64_t, Collection> collections;
   for (size_t i = 0; i < n; ++i) {
     const uint8_t* d = raw.data() + i * descriptor;

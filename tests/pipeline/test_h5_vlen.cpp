@@ -130,3 +130,26 @@ TEST(H5Vlen, CollectionSignatureIsChecked) {
   const std::string e = format_error(p);
   EXPECT_NE(e.find("no collection signature"), std::string::npos) << e;
 }
+
+// Fuzz finding (tests/fuzz/regressions/cache/strings_dataset_declares_16M_in_20_KB): a string dataset declaring 16M
+// elements in a 20 KB file made the reader allocate 16M strings and their descriptors (over 600 MB) first. Here: 16M
+// strings declared, never written; before, the read returned 16M empty strings.
+TEST(H5Vlen, DeclaredStringsTheFileDoesNotHoldAreRefusedBeforeAllocating) {
+  const fs::path p = testsupport::fresh_dir("h5vlen_count") / "a.h5";
+  {
+    h5::File f = h5::File::create(p);
+    h5::Handle t = h5::vlen_utf8_type(f.file());
+    const hsize_t dims[1] = {hsize_t{1} << 24};
+    h5::Handle space(H5Screate_simple(1, dims, nullptr), H5Sclose);
+    h5::Handle d(H5Dcreate2(f.id(), "names", t.id(), space.id(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
+    ASSERT_GE(d.id(), 0);
+    f.close();
+  }
+  h5::File f = h5::File::open(p);
+  try {
+    const auto v = h5::read_strings(f, "names");
+    FAIL() << "read " << v.size() << " strings the file does not hold";
+  } catch (const h5::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("declares 16777216 strings, more than the file"), std::string::npos) << e.what();
+  }
+}
