@@ -14,18 +14,11 @@ usage: bench/peers/pytorch_train_cache.py CACHE_DIR [--iters 50] [--batch 64] [-
 """
 import argparse
 import csv
-import importlib.util
 import pathlib
 import sys
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-
-
-def reference_models():
-    spec = importlib.util.spec_from_file_location("golden", ROOT / "tests/golden/make_dcgan_golden.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from pytorch_dcgan import reference_models  # noqa: E402  (the peer benchmark's loader of the reference models)
 
 
 def main():
