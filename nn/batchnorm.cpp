@@ -3,8 +3,10 @@
 
 #include "nn/primitive.hpp"
 
+#include <cmath>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace nn {
 
@@ -44,7 +46,9 @@ BatchNorm::BatchNorm(Context& ctx, const BatchNormTensors& t, const dnnl::memory
 
   auto flags = normalization_flags::use_scale | normalization_flags::use_shift;
   if (opt.fuse_relu) flags |= normalization_flags::fuse_norm_relu;
-  if (!opt.training) flags |= normalization_flags::use_global_stats;
+  if (opt.training && distributed(ctx.comm) && ctx.sync_batchnorm) sync_ = ctx.comm;
+  // Eval uses the running statistics; synchronized training the whole batch's, computed before the normalization.
+  if (!opt.training || sync_) flags |= normalization_flags::use_global_stats;
 
   // ---- forward ----
   auto fwd_pd = batch_normalization_forward::primitive_desc(
@@ -57,8 +61,8 @@ BatchNorm::BatchNorm(Context& ctx, const BatchNormTensors& t, const dnnl::memory
   fwd_args_ = {
       {DNNL_ARG_SRC, src_}, {DNNL_ARG_DST, dst_}, {DNNL_ARG_SCALE, t.weight.value}, {DNNL_ARG_SHIFT, t.bias.value}};
   if (opt.training) {
-    mean_ = make_memory(ctx, fwd_pd.mean_desc());          // [C] f32, output
-    variance_ = make_memory(ctx, fwd_pd.variance_desc());  // [C] f32, output (biased)
+    mean_ = make_memory(ctx, fwd_pd.mean_desc());          // [C] f32, output (sync: input, the whole batch's)
+    variance_ = make_memory(ctx, fwd_pd.variance_desc());  // [C] f32, output (biased; sync: input)
     fwd_args_[DNNL_ARG_MEAN] = mean_;
     fwd_args_[DNNL_ARG_VARIANCE] = variance_;
     if (opt.fuse_relu) {
@@ -99,9 +103,105 @@ BatchNorm::BatchNorm(Context& ctx, const BatchNormTensors& t, const dnnl::memory
                {DNNL_ARG_DIFF_SHIFT, diff_shift_.computed()}};
   if (opt.fuse_relu) bwd_args_[DNNL_ARG_WORKSPACE] = workspace_;
   bwd_ = make_primitive<batch_normalization_backward>(bwd_pd);
+  if (sync_) build_sync(src_md, flags);
+}
+
+void BatchNorm::build_sync(const dnnl::memory::desc& src_md, dnnl::normalization_flags flags) {
+  using namespace dnnl;
+  const int64_t C = src_md.dims()[1];
+  global_reduced_ = reduced_ * sync_->size();
+  // The statistics pass: plain training-mode batch normalization, for its mean and variance outputs (its dst is
+  // overwritten by the normalization that follows; no ReLU, so no workspace).
+  const auto stats_flags = flags & ~(normalization_flags::use_global_stats | normalization_flags::fuse_norm_relu);
+  auto stats_pd = batch_normalization_forward::primitive_desc(
+      batch_normalization_forward::desc(prop_kind::forward_training, src_md, opt_.eps, stats_flags), ctx_.engine);
+  local_mean_ = make_memory(ctx_, stats_pd.mean_desc());          // [C] f32
+  local_variance_ = make_memory(ctx_, stats_pd.variance_desc());  // [C] f32
+  stats_args_ = {{DNNL_ARG_SRC, src_},          {DNNL_ARG_DST, dst_},
+                 {DNNL_ARG_SCALE, t_.weight.value}, {DNNL_ARG_SHIFT, t_.bias.value},
+                 {DNNL_ARG_MEAN, local_mean_},  {DNNL_ARG_VARIANCE, local_variance_}};
+  stats_ = make_primitive<batch_normalization_forward>(stats_pd);
+
+  // The correction d src += b * x + a, per channel: a binary multiply of src by b, then a binary-add post-op of a
+  // and a sum post-op onto d src as the backward left it. Same layout and data type as d src (src's).
+  const memory::desc coef_md = plain_desc({1, C, 1, 1});
+  coef_b_ = make_memory(ctx_, coef_md);
+  coef_a_ = make_memory(ctx_, coef_md);
+  post_ops ops;
+  ops.append_binary(algorithm::binary_add, coef_md);
+  ops.append_sum(1.f);
+  primitive_attr attr;
+  attr.set_post_ops(ops);
+  auto corr_pd = binary::primitive_desc(
+      binary::desc(algorithm::binary_mul, src_md, coef_md, diff_src_.mem.get_desc()), attr, ctx_.engine);
+  correction_args_ = {{DNNL_ARG_SRC_0, src_},
+                      {DNNL_ARG_SRC_1, coef_b_},
+                      {DNNL_ARG_DST, diff_src_.mem},
+                      {DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, coef_a_}};
+  correction_ = make_primitive<binary>(corr_pd);
+  gathered_.resize(static_cast<size_t>(sync_->size()) * 2 * C);
+  sums_.resize(static_cast<size_t>(2 * C));
+}
+
+void BatchNorm::combine_statistics() {
+  // torch.nn.SyncBatchNorm gathers each rank's mean, invstd and count (batch_norm_gather_stats_with_counts); the
+  // counts are equal here, so the whole batch's mean is the ranks' mean and its biased variance the mean of
+  // var_r + (mean_r - mean)^2. Combined in rank order, in double: every rank computes the same bits.
+  const size_t C = sums_.size() / 2;
+  std::vector<double> mine(2 * C);
+  {
+    HostView<const float> m(ctx_, local_mean_), v(ctx_, local_variance_);
+    for (size_t c = 0; c < C; ++c) {
+      mine[c] = m[c];
+      mine[C + c] = v[c];
+    }
+  }
+  sync_->allgather(mine.data(), mine.size() * sizeof(double), gathered_.data());
+  const int R = sync_->size();
+  HostView<float> mean(ctx_, mean_), var(ctx_, variance_);
+  for (size_t c = 0; c < C; ++c) {
+    double m = 0;
+    for (int r = 0; r < R; ++r) m += gathered_[r * 2 * C + c];
+    m /= R;
+    double v = 0;
+    for (int r = 0; r < R; ++r) {
+      const double d = gathered_[r * 2 * C + c] - m;
+      v += gathered_[r * 2 * C + C + c] + d * d;
+    }
+    mean[c] = static_cast<float>(m);
+    var[c] = static_cast<float>(v / R);
+  }
+}
+
+void BatchNorm::add_statistics_terms() {
+  const size_t C = sums_.size() / 2;
+  {
+    HostView<const float> dg(ctx_, diff_scale_.computed()), db(ctx_, diff_shift_.computed());
+    for (size_t c = 0; c < C; ++c) {
+      sums_[c] = dg[c];      // sum over this rank of dy * xhat
+      sums_[C + c] = db[c];  // sum over this rank of dy
+    }
+  }
+  sync_->allreduce_sum(sums_.data(), sums_.size());
+  {
+    HostView<const float> gamma(ctx_, t_.weight.value), mean(ctx_, mean_), var(ctx_, variance_);
+    HostView<float> b(ctx_, coef_b_), a(ctx_, coef_a_);
+    const double M = static_cast<double>(global_reduced_);
+    for (size_t c = 0; c < C; ++c) {
+      const double invstd = 1.0 / std::sqrt(static_cast<double>(var[c]) + opt_.eps);
+      const double bc = -gamma[c] * invstd * invstd * sums_[c] / M;
+      b[c] = static_cast<float>(bc);
+      a[c] = static_cast<float>(-gamma[c] * invstd * sums_[C + c] / M - bc * mean[c]);
+    }
+  }
+  correction_->execute(ctx_.stream, correction_args_);
 }
 
 void BatchNorm::forward() {
+  if (sync_) {
+    stats_->execute(ctx_.stream, stats_args_);
+    combine_statistics();
+  }
   fwd_->execute(ctx_.stream, fwd_args_);
   if (opt_.training) update_running_stats();
 }
@@ -111,8 +211,9 @@ void BatchNorm::update_running_stats() {
   // with the unbiased variance var * n / (n - 1) of the n = N*H*W values per channel.
   HostView<const float> mean(ctx_, mean_), var(ctx_, variance_);
   HostView<float> rm(ctx_, t_.running_mean.value), rv(ctx_, t_.running_var.value);
-  const double m = opt_.momentum, n = static_cast<double>(reduced_);
-  const double unbias = reduced_ > 1 ? n / (n - 1) : 1.0;
+  const int64_t reduced = sync_ ? global_reduced_ : reduced_;  // synchronized: the whole batch's statistic
+  const double m = opt_.momentum, n = static_cast<double>(reduced);
+  const double unbias = reduced > 1 ? n / (n - 1) : 1.0;
   for (size_t c = 0, C = rm.size(); c < C; ++c) {
     rm[c] = static_cast<float>(m * mean[c] + (1 - m) * rm[c]);
     rv[c] = static_cast<float>(m * (var[c] * unbias) + (1 - m) * rv[c]);
@@ -123,6 +224,7 @@ void BatchNorm::update_running_stats() {
 void BatchNorm::backward(bool accumulate) {
   if (!bwd_) throw std::logic_error("nn::BatchNorm::backward on a layer built for inference");
   bwd_->execute(ctx_.stream, bwd_args_);
+  if (sync_) add_statistics_terms();
   diff_src_.execute(ctx_.stream);
   diff_scale_.deliver(ctx_.stream, accumulate);
   diff_shift_.deliver(ctx_.stream, accumulate);
@@ -131,6 +233,7 @@ void BatchNorm::backward(bool accumulate) {
 void BatchNorm::backward_data() {
   if (!bwd_) throw std::logic_error("nn::BatchNorm::backward_data on a layer built for inference");
   bwd_->execute(ctx_.stream, bwd_args_);
+  if (sync_) add_statistics_terms();
   diff_src_.execute(ctx_.stream);
 }
 

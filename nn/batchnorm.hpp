@@ -6,7 +6,18 @@
 // variance) and count num_batches_tracked. Eval: normalize with the running statistics (use_global_stats).
 // The layer keeps the layout and data type of its input (the convolution before it); gamma/beta, statistics
 // and gradients are f32. ReLU can be fused (fuse_norm_relu, with a workspace for backward).
+//
+// Synchronized (ctx.comm with more than one rank and ctx.sync_batchnorm): the statistics are those of the whole
+// global batch, as torch.nn.SyncBatchNorm computes them. Forward: a statistics pass gives each rank's mean and
+// biased variance, every rank gathers them and combines them in rank order (in double), and the normalization runs
+// with those (use_global_stats). Backward: oneDNN's use_global_stats backward gives d src without the terms that come
+// through the statistics, and the local sums of dy and dy * xhat; the sums are added over ranks, and the missing
+// terms, per channel an affine function of x, are added to d src by one binary primitive:
+//   d src += b_c * x + a_c,   b_c = -gamma invstd^2 sum(dy xhat) / M,   a_c = -gamma invstd sum(dy) / M - b_c mean
+// (M = N*H*W over all ranks; PyTorch's batch_norm_backward_elemt). d gamma and d beta stay the local sums: the
+// gradient average across ranks (nn/data_parallel.hpp) makes them the whole batch's, as DDP does.
 #pragma once
+#include "nn/collectives.hpp"
 #include "nn/context.hpp"
 #include "nn/memory.hpp"
 #include "nn/param.hpp"
@@ -16,6 +27,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace nn {
 
@@ -63,6 +75,9 @@ class BatchNorm {
 
  private:
   void update_running_stats();
+  void build_sync(const dnnl::memory::desc& src_md, dnnl::normalization_flags flags);
+  void combine_statistics();      // sync: the ranks' statistics -> mean_, variance_
+  void add_statistics_terms();    // sync: sums over ranks -> the correction's coefficients, then d src += b x + a
 
   Context& ctx_;
   BatchNormTensors t_;
@@ -78,6 +93,18 @@ class BatchNorm {
   std::optional<dnnl::batch_normalization_forward> fwd_;
   std::optional<dnnl::batch_normalization_backward> bwd_;
   std::unordered_map<int, dnnl::memory> fwd_args_, bwd_args_;
+
+  // ---- synchronized statistics (sync_ set) ----
+  Collectives* sync_ = nullptr;
+  int64_t global_reduced_ = 0;                           // M: N*H*W summed over ranks
+  std::optional<dnnl::batch_normalization_forward> stats_;  // this rank's mean and variance (writes dst_ too)
+  std::unordered_map<int, dnnl::memory> stats_args_;
+  dnnl::memory local_mean_, local_variance_;             // [C] f32
+  dnnl::memory coef_b_, coef_a_;                         // [1,C,1,1] f32: the correction's b_c, a_c
+  std::optional<dnnl::binary> correction_;               // diff_src = src * b + a + diff_src
+  std::unordered_map<int, dnnl::memory> correction_args_;
+  std::vector<double> gathered_;                         // [ranks * 2C] each rank's mean, variance
+  std::vector<float> sums_;                              // [2C] sum dy xhat, sum dy over ranks
 };
 
 }  // namespace nn

@@ -1,5 +1,7 @@
 // Engine, stream and precision policy shared by every layer, plus what oneDNN reports about the runtime.
 #pragma once
+#include "nn/collectives.hpp"
+
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <string>
@@ -29,6 +31,11 @@ struct Context {
   // separate copy, written back only when the view ends, and memory mapped for writing holds poison (NaN) until
   // then, as a GPU buffer's contents are undefined for kernels while it is mapped.
   bool emulate_device = false;
+  // Data-parallel training (nn/collectives.hpp): the processes that train together, each on its slice of the global
+  // batch. nullptr or a group of one: a single process. Not owned.
+  Collectives* comm = nullptr;
+  // With comm: BatchNorm's statistics over the whole global batch (torch.nn.SyncBatchNorm) rather than per rank.
+  bool sync_batchnorm = true;
 };
 
 // Creates the engine. For gpu, throws std::runtime_error naming the cause when oneDNN finds no GPU

@@ -4,6 +4,7 @@
 #include "nn/architecture.hpp"
 
 #include "nn/bce.hpp"
+#include "nn/data_parallel.hpp"
 #include "nn/discriminator.hpp"
 #include "nn/generator.hpp"
 #include "nn/init.hpp"
@@ -68,6 +69,7 @@ struct Dcgan::Impl {
   std::unique_ptr<Discriminator> d;
   Relayout fake_host;  // G's output -> f32 plain, for copy_fake
   std::unique_ptr<Adam> adam_g, adam_d;
+  std::unique_ptr<GradientAverage> average_g, average_d;  // data-parallel only (ctx.comm of several ranks)
   std::map<int, Sampler> samplers;
   std::vector<float> logits, diff;  // [B] host scratch for the loss
 
@@ -114,6 +116,10 @@ Dcgan::Dcgan(Context& ctx, const DcganConfig& cfg, const AdamConfig& adam, const
   }
   m.adam_g = std::make_unique<Adam>(ctx, generator_params(), adam);
   m.adam_d = std::make_unique<Adam>(ctx, discriminator_params(), adam);
+  if (distributed(ctx.comm)) {
+    m.average_g = std::make_unique<GradientAverage>(ctx, generator_params());
+    m.average_d = std::make_unique<GradientAverage>(ctx, discriminator_params());
+  }
   m.logits.resize(static_cast<size_t>(B));
   m.diff.resize(static_cast<size_t>(B));
 }
@@ -152,6 +158,7 @@ StepResult Dcgan::train_step(const float* real, const float* noise) {
   m.d->forward();  // on fake.detach(): its own batch statistics
   const BceResult fake_r = m.loss(ctx_, 0.f);
   m.d->backward_params(/*accumulate=*/true);
+  if (m.average_d) m.average_d->average();  // data-parallel: the mean over ranks = the global batch's gradient
   m.adam_d->step();
   m.d->load_weights();
 
@@ -160,9 +167,25 @@ StepResult Dcgan::train_step(const float* real, const float* noise) {
   const BceResult gen_r = m.loss(ctx_, 1.f);
   m.d->backward_input();  // into G's diff_out
   m.g->backward();
+  if (m.average_g) m.average_g->average();
   m.adam_g->step();
   wait(ctx_);
-  return {real_r.loss + fake_r.loss, gen_r.loss, real_r.mean_prob, fake_r.mean_prob, gen_r.mean_prob};
+  StepResult r{real_r.loss + fake_r.loss, gen_r.loss, real_r.mean_prob, fake_r.mean_prob, gen_r.mean_prob};
+  if (distributed(ctx_.comm)) {  // each rank's values are means over equal slices: their mean is the batch's
+    float v[5] = {r.loss_d, r.loss_g, r.d_x, r.d_g_z1, r.d_g_z2};
+    ctx_.comm->allreduce_sum(v, 5);
+    const float inv = 1.f / static_cast<float>(ctx_.comm->size());
+    r = {v[0] * inv, v[1] * inv, v[2] * inv, v[3] * inv, v[4] * inv};
+  }
+  return r;
+}
+
+double Dcgan::gradient_average_seconds() const {
+  return impl_->average_g ? impl_->average_g->seconds() + impl_->average_d->seconds() : 0.0;
+}
+
+size_t Dcgan::gradient_average_bytes() const {
+  return impl_->average_g ? impl_->average_g->bytes() + impl_->average_d->bytes() : 0;
 }
 
 void Dcgan::copy_fake(float* dst) const {

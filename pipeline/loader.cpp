@@ -50,9 +50,12 @@ struct Loader::Impl {
   }
 
   int batch_len(int64_t b) const {
+    if (opt.slices > 1) return opt.batch / opt.slices;  // drop_last: every batch is whole
     const int64_t n = static_cast<int64_t>(selected.size());
     return static_cast<int>(std::min<int64_t>(opt.batch, n - b * opt.batch));
   }
+  // Where this loader's images of batch b start in the epoch's order.
+  int64_t batch_start(int64_t b) const { return b * opt.batch + int64_t{opt.slice} * (opt.batch / opt.slices); }
 
   static void advance(Position& p, int64_t bpe) {
     if (++p.batch == bpe) {
@@ -80,7 +83,7 @@ struct Loader::Impl {
           order_epoch = at.epoch;
         }
         b->n = batch_len(at.batch);
-        cache.read(std::span<const int64_t>(order.data() + at.batch * opt.batch, size_t(b->n)), b->data.data());
+        cache.read(std::span<const int64_t>(order.data() + batch_start(at.batch), size_t(b->n)), b->data.data());
         {
           std::lock_guard<std::mutex> lk(mu);
           ready.push_back(b);
@@ -99,7 +102,7 @@ struct Loader::Impl {
     // the cache's geometry (the trainer's image-size check) has allocated nothing from it.
     while (buffers.size() < static_cast<size_t>(opt.prefetch)) {
       buffers.push_back(std::make_unique<Batch>());
-      buffers.back()->data.resize(size_t(opt.batch) * elems);
+      buffers.back()->data.resize(size_t(opt.batch / opt.slices) * elems);
       spare.push_back(buffers.back().get());
     }
     stop = false;
@@ -130,6 +133,12 @@ Loader::Loader(const std::filesystem::path& cache_dir, const LoaderOptions& o)
   Impl& m = *impl_;
   if (o.batch < 1) throw std::invalid_argument("--batch must be at least 1, got " + std::to_string(o.batch));
   if (o.prefetch < 1) throw std::invalid_argument("prefetch must be at least 1, got " + std::to_string(o.prefetch));
+  if (o.slices < 1 || o.slice < 0 || o.slice >= o.slices)
+    throw std::invalid_argument("loader slice " + std::to_string(o.slice) + " of " + std::to_string(o.slices) +
+                                " does not exist");
+  if (o.slices > 1 && (!o.drop_last || o.batch % o.slices != 0))
+    throw std::invalid_argument("--batch " + std::to_string(o.batch) + " does not divide among " +
+                                std::to_string(o.slices) + " processes (each computes batch / processes images)");
   m.selected = m.cache.indices(o.partition);
   const int64_t n = static_cast<int64_t>(m.selected.size());
   if (n == 0)

@@ -22,6 +22,10 @@ struct LoaderOptions {
   Partition partition = Partition::all;
   bool drop_last = true;  // false: the last batch of an epoch may be short (keep-last)
   int prefetch = 2;       // batches prepared ahead (>= 1)
+  // Data-parallel: the loader of rank `slice` of `slices` returns images [slice * b, (slice + 1) * b) of each batch
+  // (b = batch / slices), so the ranks together see exactly the batches one loader with `batch` would. Needs
+  // drop_last and a batch that `slices` divides.
+  int slice = 0, slices = 1;
 };
 
 class Loader {  // deterministic given (cache, options); prefetches in the background
@@ -43,8 +47,8 @@ class Loader {  // deterministic given (cache, options); prefetches in the backg
     int64_t epoch = 0;
     int64_t batch = 0;
   };
-  // Fills dst [B,C,S,S] float32 normalized (B = options.batch); returns the images in this batch (< B only for
-  // keep-last). Crosses epoch boundaries by itself. Rethrows a read error from the background thread.
+  // Fills dst [B,C,S,S] float32 normalized (B = options.batch / options.slices); returns the images in this batch
+  // (< B only for keep-last). Crosses epoch boundaries by itself. Rethrows a read error from the background thread.
   int next(float* dst);
   Position position() const;
   // Resume exactly: the following next() calls return what an uninterrupted run would. Throws

@@ -48,6 +48,10 @@ opt::Table<TrainOptions> make_train_table() {
   const opt::Table<O> rest = {
       R::choice("precision", &O::precision, nn::kPrecisionNames, "layer precision; bf16 keeps f32 master weights",
                 kShapes),
+      R::choice("batchnorm", &O::batchnorm, kBatchNormNames,
+                "under mpirun: BatchNorm statistics over the whole global batch (sync, the same computation as one "
+                "process) or each rank's slice (local)",
+                kShapes),
       R::choice("partition", &O::partition, pipeline::kPartitionNames, "CelebA partition trained on", kShapes),
       R::value("sample-every", &O::sample_every, "write a fixed-noise grid every N iterations (0: off)", 0, pos),
       R::value("checkpoint-every", &O::checkpoint_every,

@@ -8,12 +8,20 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <utility>
 
 namespace trainer {
 
 // Bounds of the loop counters: iterations x batch (images) stays far inside int64.
 inline constexpr int kMaxEpochs = 1'000'000;
 inline constexpr int64_t kMaxIterations = int64_t{1} << 40;
+
+// Data-parallel BatchNorm (mpirun with several ranks): statistics over the whole global batch (sync, as
+// torch.nn.SyncBatchNorm: the same computation as one process) or over each rank's slice (local, plain DDP).
+enum class BatchNormMode { sync, local };
+inline constexpr std::pair<BatchNormMode, std::string_view> kBatchNormNames[] = {{BatchNormMode::sync, "sync"},
+                                                                                {BatchNormMode::local, "local"}};
 
 struct TrainOptions {
   std::string data;                 // celeba-pack cache directory
@@ -30,6 +38,7 @@ struct TrainOptions {
   nn::EngineKind engine = nn::EngineKind::cpu;
   nn::Precision precision = nn::Precision::f32;
   int threads = 0;                  // CPU threads for oneDNN (0: all)
+  BatchNormMode batchnorm = BatchNormMode::sync;  // under mpirun with several ranks
   pipeline::Partition partition = pipeline::Partition::all;
   int64_t sample_every = 500;       // fixed-noise grid interval (iterations)
   int64_t checkpoint_every = 0;     // iterations (0: only at epoch end and on signal)

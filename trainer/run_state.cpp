@@ -2,6 +2,7 @@
 #include "trainer/run_state.hpp"
 
 #include "nn/architecture.hpp"
+#include "nn/data_parallel.hpp"
 #include "pipeline/atomic_file.hpp"
 #include "trainer/checkpoint.hpp"
 #include "trainer/info.hpp"
@@ -24,28 +25,36 @@ namespace rl = run_layout;
 
 namespace {
 
-nn::Context make_engine(const TrainOptions& o) {
+int group_size(const nn::Collectives* comm) { return comm ? comm->size() : 1; }
+int group_rank(const nn::Collectives* comm) { return comm ? comm->rank() : 0; }
+
+nn::Context make_engine(const TrainOptions& o, nn::Collectives* comm) {
   nn::set_cpu_threads(o.threads);
-  return nn::make_context(o.engine, o.precision);
+  nn::Context ctx = nn::make_context(o.engine, o.precision);
+  ctx.comm = comm;
+  ctx.sync_batchnorm = o.batchnorm == BatchNormMode::sync;
+  return ctx;
 }
 
-pipeline::LoaderOptions loader_options(const TrainOptions& o) {
+pipeline::LoaderOptions loader_options(const TrainOptions& o, const nn::Collectives* comm) {
   pipeline::LoaderOptions lo;
   lo.batch = o.batch;
   lo.seed = o.seed;
   lo.partition = o.partition;
   lo.drop_last = true;  // fixed-shape primitives; the tail of an epoch is seen in other epochs' shuffles
+  lo.slice = group_rank(comm);
+  lo.slices = group_size(comm);
   return lo;
 }
 
-nn::DcganConfig model_config(const TrainOptions& o, const pipeline::Loader& loader) {
+nn::DcganConfig model_config(const TrainOptions& o, const pipeline::Loader& loader, const nn::Collectives* comm) {
   nn::DcganConfig cfg;
   cfg.nz = o.nz;
   cfg.ngf = o.ngf;
   cfg.ndf = o.ndf;
   cfg.nc = loader.channels();
   cfg.image_size = loader.image_size();
-  cfg.batch = o.batch;
+  cfg.batch = o.batch / group_size(comm);  // this rank's slice
   if (!nn::supported_image_size(cfg.image_size))
     throw std::invalid_argument("--data: the cache holds " + std::to_string(cfg.image_size) + "x" +
                                 std::to_string(cfg.image_size) + " images; the DCGAN here is built for 32, 64, 128 or "
@@ -60,9 +69,14 @@ nn::AdamConfig adam_config(const TrainOptions& o) {
   return a;
 }
 
-// Before anything is created: the options are in range, and --resume names a run.
-void check_options(const TrainOptions& o) {
+// Before anything is created: the options are in range, the batch divides among the ranks, and --resume names a run.
+void check_options(const TrainOptions& o, const nn::Collectives* comm) {
   validate(o);
+  const int n = group_size(comm);
+  if (o.batch % n != 0 || o.batch / n < 2)
+    throw std::invalid_argument("--batch " + std::to_string(o.batch) + " does not divide among " + std::to_string(n) +
+                                " processes into slices of at least 2 images (each rank computes --batch / " +
+                                "processes; BatchNorm needs 2): use a multiple of " + std::to_string(2 * n));
   if (o.resume && !saved_run_options(o.out))
     throw std::invalid_argument("--resume: '" + o.out + "' is not a run directory (no " + rl::kOptions +
                                 " and no readable checkpoint)");
@@ -146,15 +160,51 @@ std::string rng_text(const prng::Engine& rng) {
   return s.str();
 }
 
+template <class T>
+void broadcast_value(nn::Collectives& comm, T& v) {
+  comm.broadcast(&v, sizeof v, 0);
+}
+
+// Rank 0's model, optimizer and loop state into every rank (data-parallel): the weights it initialized or restored,
+// its random engine (every rank draws the same noise), the fixed noise, the iteration and the loader's position.
+void share_state(RunState& s) {
+  nn::broadcast_model(s.model, *s.comm, 0);
+  std::string rng = rng_text(s.rng);
+  uint64_t len = rng.size();
+  broadcast_value(*s.comm, len);
+  rng.resize(len);
+  s.comm->broadcast(rng.data(), len, 0);
+  std::istringstream(rng) >> s.rng;
+  s.comm->broadcast(s.fixed_noise.data(), s.fixed_noise.size() * sizeof(float), 0);
+  broadcast_value(*s.comm, s.iter);
+  broadcast_value(*s.comm, s.wall_seconds);
+  auto pos = s.loader.position();
+  broadcast_value(*s.comm, pos.epoch);
+  broadcast_value(*s.comm, pos.batch);
+  if (!s.writer) s.loader.seek(pos);
+}
+
+std::unique_ptr<pipeline::DirLock> lock_if_writer(bool writer, const TrainOptions& o) {
+  return writer ? std::make_unique<pipeline::DirLock>(o.out, "run directory") : nullptr;
+}
+
 }  // namespace
 
-RunState::RunState(const TrainOptions& o)
-    : lock(o.out, "run directory"),
+const float* rank_noise(const RunState& s) {
+  return s.noise.data() + static_cast<size_t>(group_rank(s.comm)) * s.model.config().batch * s.model.config().nz;
+}
+
+int ranks(const RunState& s) { return group_size(s.comm); }
+
+RunState::RunState(const TrainOptions& o, nn::Collectives* group)
+    : comm(group),
+      writer(group_rank(group) == 0),
+      lock(lock_if_writer(writer, o)),
       opts(o),
-      dir(checked_run_directory(o)),
-      ctx(make_engine(o)),
-      loader(o.data, loader_options(o)),
-      model(ctx, model_config(o, loader), adam_config(o)),
+      dir(writer ? checked_run_directory(o) : fs::path(o.out)),
+      ctx(make_engine(o, group)),
+      loader(o.data, loader_options(o, group)),
+      model(ctx, model_config(o, loader, group), adam_config(o)),
       per_epoch(loader.batches_per_epoch()),
       total(o.iters > 0 ? o.iters : o.epochs * per_epoch),
       epochs_shown(o.iters > 0 ? static_cast<int>((total + per_epoch - 1) / per_epoch) : o.epochs),
@@ -162,21 +212,26 @@ RunState::RunState(const TrainOptions& o)
       fixed_noise(static_cast<size_t>(rl::kGridImages) * o.nz),
       g_params(model.generator_params()),
       d_params(model.discriminator_params()),
-      real(static_cast<size_t>(o.batch) * model.image_elems()),
+      real(static_cast<size_t>(model.config().batch) * model.image_elems()),
       noise(static_cast<size_t>(o.batch) * o.nz),
       grid(static_cast<size_t>(rl::kGridImages) * model.image_elems()) {}
 
-std::unique_ptr<RunState> open_run(const TrainOptions& o, std::ostream& out) {
-  check_options(o);
-  auto s = std::make_unique<RunState>(o);
-  s->restored = o.resume && restore_newest(*s, out);
-  if (!s->restored) start_fresh(*s);
-  write_run_files(*s);
-  open_logs(*s);
-  prepare_samplers(*s);
+std::unique_ptr<RunState> open_run(const TrainOptions& o, nn::Collectives* comm, std::ostream& out) {
+  check_options(o, comm);
+  auto s = std::make_unique<RunState>(o, comm);
+  if (s->writer) {
+    s->restored = o.resume && restore_newest(*s, out);
+    if (!s->restored) start_fresh(*s);
+    write_run_files(*s);
+  }
+  if (comm) share_state(*s);
+  if (s->writer) {
+    open_logs(*s);
+    prepare_samplers(*s);
+  }
   // A bar on a terminal only: the log lines are the record when standard error is a file.
   s->progress.emplace("training", s->total * o.batch, "images",
-                      o.progress && ::isatty(STDERR_FILENO) ? pipeline::Progress::Mode::bar
+                      o.progress && s->writer && ::isatty(STDERR_FILENO) ? pipeline::Progress::Mode::bar
                                                             : pipeline::Progress::Mode::quiet);
   s->progress->set_start(s->iter * o.batch);
   return s;

@@ -27,11 +27,15 @@ namespace trainer {
 struct RunState {
   // Locks the run directory (creating it for a new run) and checks the directory policy, then builds the engine,
   // loader, model and buffers for the options. Writes nothing else in the run directory.
-  explicit RunState(const TrainOptions& o);
+  // comm: the data-parallel group (nullptr: one process). Rank 0 is the writer: it alone locks, checks, reads
+  // and writes the run directory; every rank trains on its slice of each global batch.
+  RunState(const TrainOptions& o, nn::Collectives* comm);
   RunState(const RunState&) = delete;
   RunState& operator=(const RunState&) = delete;
 
-  const pipeline::DirLock lock;      // one writer per run directory, held until the run is closed
+  nn::Collectives* const comm;       // nullptr: one process
+  const bool writer;                 // rank 0 (or the only process): the run directory is its alone
+  const std::unique_ptr<pipeline::DirLock> lock;  // the writer's: one job per run directory, held until closed
   const TrainOptions opts;
   const std::filesystem::path dir;   // the run directory
   nn::Context ctx;
@@ -60,9 +64,9 @@ struct RunState {
   std::optional<pipeline::Progress> progress;
   PhaseClock clock;
 
-  // ---- host buffers ----
-  std::vector<float> real;   // [B, nc, S, S] the batch, normalized to [-1, 1]
-  std::vector<float> noise;  // [B, nz] its latent vectors
+  // ---- host buffers (B = --batch, the global batch; b = B / ranks, this rank's slice) ----
+  std::vector<float> real;   // [b, nc, S, S] this rank's slice of the batch, normalized to [-1, 1]
+  std::vector<float> noise;  // [B, nz] the whole batch's latent vectors (every rank draws them; b from rank * b)
   std::vector<float> grid;   // [kGridImages, nc, S, S] G(fixed_noise) in eval mode
   std::vector<float> fake;   // [B, nc, S, S] G(noise) of the step, for the diversity check
 };
@@ -73,7 +77,13 @@ struct RunState {
 // tutorial does; options.cfg and info.txt written; metrics.csv and warnings.csv opened (cut back to the
 // checkpoint on resume) and the health monitor replayed; every sampler built before the first step.
 // Throws std::invalid_argument for a bad option (named), std::runtime_error for everything else.
-std::unique_ptr<RunState> open_run(const TrainOptions& o, std::ostream& out);
+// Under a data-parallel group, every rank calls it: rank 0 does the above, then sends the model, optimizer and loop
+// state to the others (broadcast), so that all start from the same bits.
+std::unique_ptr<RunState> open_run(const TrainOptions& o, nn::Collectives* comm, std::ostream& out);
+
+// This rank's latent vectors in RunState::noise.
+const float* rank_noise(const RunState& s);
+int ranks(const RunState& s);
 
 // Writes checkpoints/ckpt_<iter>.h5 of the state after `run.iter` iterations, prunes old checkpoints and refreshes
 // the report.

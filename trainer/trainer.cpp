@@ -1,6 +1,7 @@
 // The training loop: the DCGAN tutorial's, with the run directory's bookkeeping in named steps around it.
 #include "trainer/trainer.hpp"
 
+#include "nn/data_parallel.hpp"
 #include "trainer/image_grid.hpp"
 #include "trainer/metrics_row.hpp"
 #include "trainer/run_layout.hpp"
@@ -51,7 +52,8 @@ Iteration next_batch(RunState& s) {
   });
   if (s.iter == 0)
     s.clock.time(Phase::samples, [&] {
-      write_grid(s.dir / rl::kRealSamples, s.real.data(), std::min(s.opts.batch, rl::kGridImages), s.model.config());
+      write_grid(s.dir / rl::kRealSamples, s.real.data(), std::min(s.model.config().batch, rl::kGridImages),
+                 s.model.config());  // data-parallel: rank 0's slice of the batch
     });
   return it;
 }
@@ -94,8 +96,9 @@ void maybe_check_diversity(RunState& s, Iteration& it) {
     s.fake.resize(s.real.size());
     s.model.copy_fake(s.fake.data());
     const int dim = static_cast<int>(s.model.image_elems());
-    auto more = s.health.observe_diversity(s.iter, mean_pairwise_distance(s.fake.data(), s.opts.batch, dim),
-                                           mean_pairwise_distance(s.real.data(), s.opts.batch, dim));
+    const int b = s.model.config().batch;  // data-parallel: rank 0's slice, fake and real alike
+    auto more = s.health.observe_diversity(s.iter, mean_pairwise_distance(s.fake.data(), b, dim),
+                                           mean_pairwise_distance(s.real.data(), b, dim));
     it.raised.insert(it.raised.end(), more.begin(), more.end());
   });
 }
@@ -139,10 +142,26 @@ void show_progress(RunState& s, const Iteration& it) {
   s.progress->update(s.iter * s.opts.batch);
 }
 
+// The signal the run stops for: SIGINT/SIGTERM seen by any rank stops every rank after the same iteration.
+int agreed_stop(RunState& s) {
+  int64_t signal = stop_requested();
+  if (s.comm) s.comm->allreduce_max(&signal, 1);
+  return static_cast<int>(signal);
+}
+
 // A checkpoint every --checkpoint-every iterations, at each epoch end, at the end, and on SIGINT/SIGTERM (`signal`).
+// Data-parallel, the ranks first compare their weights (also every kWeightCheckEvery iterations): a mismatch stops
+// the run naming the tensor and the ranks. The writer alone writes the checkpoint.
 void maybe_checkpoint(RunState& s, int signal) {
-  if (signal || s.iter == s.total || s.loader.position().batch == 0 || every(s.iter, s.opts.checkpoint_every))
-    s.clock.time(Phase::checkpoint, [&] { save_checkpoint(s); });
+  const bool due =
+      signal || s.iter == s.total || s.loader.position().batch == 0 || every(s.iter, s.opts.checkpoint_every);
+  if (s.comm && (due || every(s.iter, kWeightCheckEvery)))
+    if (auto diverged = nn::find_diverged_weights(s.model, *s.comm))
+      throw std::runtime_error("iteration " + std::to_string(s.iter) + ": the ranks' weights differ (" + *diverged +
+                               "); training stopped" +
+                               (s.last_checkpoint.empty() ? std::string()
+                                                          : ". The last good checkpoint is " + s.last_checkpoint.string()));
+  if (due && s.writer) s.clock.time(Phase::checkpoint, [&] { save_checkpoint(s); });
 }
 
 TrainResult finish(RunState& s, int64_t first_iter, int signal, std::ostream& out) {
@@ -164,29 +183,38 @@ TrainResult finish(RunState& s, int64_t first_iter, int signal, std::ostream& ou
   return result;
 }
 
+std::string group_text(const RunState& s) {
+  if (!s.comm) return "";
+  return ", " + std::to_string(ranks(s)) + " ranks x " + std::to_string(s.model.config().batch) + " images, " +
+         std::string(opt::choice_name<BatchNormMode>(kBatchNormNames, s.opts.batchnorm)) + " BatchNorm";
+}
+
 }  // namespace
 
-TrainResult train(const TrainOptions& opts, std::ostream& out) {
-  const std::unique_ptr<RunState> run = open_run(opts, out);
+TrainResult train(const TrainOptions& opts, std::ostream& out, nn::Collectives* comm) {
+  const std::unique_ptr<RunState> run = open_run(opts, comm, out);
   RunState& s = *run;
   const StopSignals stop_signals;  // SIGINT/SIGTERM checkpoint and stop, until train() returns
   const int64_t first_iter = s.iter;
-  out << "training " << s.total << " iterations (" << s.per_epoch << " per epoch, batch " << opts.batch << ", "
-      << nn::to_string(opts.precision) << " on " << nn::to_string(opts.engine) << ") into " << s.dir.string()
-      << std::endl;
+  if (s.writer)
+    out << "training " << s.total << " iterations (" << s.per_epoch << " per epoch, batch " << opts.batch << ", "
+        << nn::to_string(opts.precision) << " on " << nn::to_string(opts.engine) << group_text(s) << ") into "
+        << s.dir.string() << std::endl;
   int signal = 0;
   while (s.iter < s.total && !signal) {
     Iteration it = next_batch(s);
     // (1) D: real batch label 1, fake batch label 0 (G detached), Adam on D; (2) G: D(G(z)) label 1, Adam on G.
-    it.step = s.clock.time(Phase::step, [&] { return s.model.train_step(s.real.data(), s.noise.data()); });
-    observe(s, it);
-    maybe_sample(s);
-    maybe_check_diversity(s, it);
-    maybe_evaluate(s, it);
-    record(s, it, out);
+    it.step = s.clock.time(Phase::step, [&] { return s.model.train_step(s.real.data(), rank_noise(s)); });
+    if (s.writer) {  // the step's values are the whole batch's on every rank; one writes them
+      observe(s, it);
+      maybe_sample(s);
+      maybe_check_diversity(s, it);
+      maybe_evaluate(s, it);
+      record(s, it, out);
+    }
     ++s.iter;
-    show_progress(s, it);
-    signal = stop_requested();
+    if (s.writer) show_progress(s, it);
+    signal = agreed_stop(s);
     maybe_checkpoint(s, signal);
   }
   return finish(s, first_iter, signal, out);

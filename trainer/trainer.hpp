@@ -25,6 +25,11 @@ struct TrainResult {
 // Runs (or with o.resume continues) a training run. Progress and log lines go to `out`; warnings too.
 // Throws std::invalid_argument for a bad option (named), std::runtime_error for everything else (a bad
 // cache, a non-finite value — naming the iteration and the tensor —, a full disk, ...).
-TrainResult train(const TrainOptions& o, std::ostream& out);
+// comm: data-parallel over a group of processes (every rank calls train with the same options): each computes its
+// slice of --batch; rank 0 alone writes the run directory and `out`. nullptr: one process.
+TrainResult train(const TrainOptions& o, std::ostream& out, nn::Collectives* comm = nullptr);
+
+// Iterations between two comparisons of the weights across ranks (also before each checkpoint).
+inline constexpr int64_t kWeightCheckEvery = 100;
 
 }  // namespace trainer

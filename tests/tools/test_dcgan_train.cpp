@@ -1,6 +1,7 @@
 // End-to-end tests of `dcgan-onednn train`, `sample` and `eval` on a tiny real cache (Fashion-MNIST, packed
 // by celeba-pack): the run directory's files, exact resume after kill -9, option errors, sampling.
 #include "pipeline/h5.hpp"
+#include "support/fashion_cache.hpp"
 #include "support/run.hpp"
 #include "trainer/checkpoint.hpp"
 #include "trainer/csv_log.hpp"
@@ -21,20 +22,14 @@ namespace {
 
 const std::string kDcgan = DCGAN_ONEDNN_EXE;
 const std::string kPack = CELEBA_PACK_EXE;
-const char* kFashion = "/usr/share/datasets/fashion-mnist";
+const char* kFashion = testsupport::kFashionMnist;
 
 // A small model so that an iteration takes milliseconds; the arithmetic is the full DCGAN's.
 const std::string kSmall = " --nz 16 --ngf 8 --ndf 8 --batch 16 --threads 2 --no-progress";
 
 // Packs 320 Fashion-MNIST images once per test binary (shared by the tests below).
 const fs::path& cache_dir() {
-  static fs::path dir = [] {
-    const fs::path d = testsupport::fresh_dir("train_cache") / "fmnist";
-    const auto r = run(kPack + " --input " + kFashion + " --layout idx --channels 1 --limit 320 --quiet --output " +
-                       d.string());
-    if (r.status != 0) throw std::runtime_error("celeba-pack failed: " + r.err);
-    return d;
-  }();
+  static const fs::path dir = testsupport::pack_fashion_mnist("train_cache", 320);
   return dir;
 }
 

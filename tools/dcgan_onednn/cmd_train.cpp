@@ -5,9 +5,11 @@
 #include "trainer/options.hpp"
 #include "trainer/resume.hpp"
 #include "trainer/run_layout.hpp"
+#include "trainer/mpi_world.hpp"
 #include "trainer/trainer.hpp"
 
 #include <iostream>
+#include <ostream>
 
 namespace dcgan_cli {
 
@@ -18,9 +20,12 @@ constexpr const char* kUsage =
     "Trains the DCGAN of the PyTorch tutorial, step for step: D on a real batch (label 1) and on G(z)\n"
     "(label 0, G detached), Adam on D; then D on the same fake batch with label 1, backward into G only,\n"
     "Adam on G. Writes metrics.csv, samples/, checkpoints/ and options.cfg into RUN_DIR.\n"
-    "SIGINT/SIGTERM write a checkpoint and stop (exit 128+signal); --resume continues exactly, even after kill -9.\n\n"
+    "SIGINT/SIGTERM write a checkpoint and stop (exit 128+signal); --resume continues exactly, even after kill -9.\n"
+    "Under mpirun (or srun) with N ranks: data-parallel, --batch stays the global batch and each rank computes\n"
+    "batch / N of it; rank 0 alone writes RUN_DIR and the log (trainer/README.md, \"Data-parallel training\").\n\n"
     "Example:\n  celeba-pack --input celeba/ --output cache/\n"
-    "  dcgan-onednn train --data cache/ --out runs/first --epochs 1";
+    "  dcgan-onednn train --data cache/ --out runs/first --epochs 1\n"
+    "  mpirun -np 4 dcgan-onednn train --data cache/ --out runs/four --epochs 1";
 
 // A resumed run keeps its options: what the run saved (options.cfg, or its newest checkpoint's copy when that
 // file is gone) fills in what the command line does not say.
@@ -40,9 +45,12 @@ int cmd_train(int argc, const char* const argv[]) {
   trainer::TrainOptions o;
   if (!cli::parse(argc, argv, kUsage, trainer::train_options(), o, cli::ConfigFiles{true, resumed_run_options}))
     return cli::kExitOk;
-  const trainer::TrainResult r = trainer::train(o, std::cout);
+  nn::Collectives* group = trainer::data_parallel_group();
+  std::ostream quiet(nullptr);  // ranks other than 0 print nothing: their values are rank 0's
+  std::ostream& out = group && group->rank() != 0 ? quiet : std::cout;
+  const trainer::TrainResult r = trainer::train(o, out, group);
   if (r.status == trainer::TrainResult::Status::interrupted) return 128 + r.signal;
-  std::cout << "done: " << r.iterations << " iterations. Run directory: " << r.run_dir.string() << '\n';
+  out << "done: " << r.iterations << " iterations. Run directory: " << r.run_dir.string() << '\n';
   return cli::kExitOk;
 }
 

@@ -1,6 +1,7 @@
 // dcgan-onednn: train, sample, evaluate and report on a DCGAN built on oneDNN. Dispatches to a subcommand.
 #include "common/cli.hpp"
 #include "dcgan_onednn/commands.hpp"
+#include "trainer/mpi_world.hpp"
 
 #include <cstring>
 #include <iostream>
@@ -29,7 +30,11 @@ Exit status: 0 success, 2 usage error (bad option or value), 1 any other failure
 }  // namespace
 
 int main(int argc, char** argv) {
-  return cli::run("dcgan-onednn", [&]() -> int {
+  trainer::MpiWorld world;  // MPI when mpirun or srun started this process; otherwise a world of one, no MPI call
+  const std::string prog = world.size() > 1 ? "dcgan-onednn (rank " + std::to_string(world.rank()) + " of " +
+                                                  std::to_string(world.size()) + ")"
+                                            : "dcgan-onednn";
+  const int rc = cli::run(prog, [&]() -> int {
     if (argc < 2) {
       std::cerr << kUsage;
       return cli::kExitUsage;
@@ -50,4 +55,8 @@ int main(int argc, char** argv) {
     if (!cmd.empty() && cmd[0] == '-') throw cli::UsageError("unrecognised option '" + cmd + "' (a command comes first)");
     throw cli::UsageError("unknown command '" + cmd + "' (expected info, train, sample, eval, report or export)");
   });
+  // A rank that failed ends the job: the others would wait for it in their next collective. (An interrupted run
+  // exits 128+signal on every rank, after the same iteration: no abort.)
+  if ((rc == cli::kExitFailure || rc == cli::kExitUsage) && world.size() > 1) world.abort(rc);
+  return rc;
 }

@@ -1,0 +1,31 @@
+// What data-parallel training needs from the processes that train together: rank, size and four collectives.
+//
+// nn stays free of MPI: the trainer hands an implementation (trainer/mpi_world.hpp, on Open MPI) to the Context,
+// and a Context without one (Context::comm == nullptr) is a single process, computing exactly as before. Every call
+// is collective: each rank of the group makes the same calls in the same order with the same sizes.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace nn {
+
+class Collectives {
+ public:
+  virtual ~Collectives() = default;
+  virtual int rank() const = 0;
+  virtual int size() const = 0;
+  // data [n]: the elementwise sum over ranks, in place; every rank receives the same bits.
+  virtual void allreduce_sum(float* data, size_t n) = 0;
+  virtual void allreduce_sum(double* data, size_t n) = 0;
+  // data [n]: the elementwise maximum over ranks, in place.
+  virtual void allreduce_max(int64_t* data, size_t n) = 0;
+  // send [bytes] from each rank -> recv [size() * bytes], rank r's bytes at r * bytes.
+  virtual void allgather(const void* send, size_t bytes, void* recv) = 0;
+  // bytes of `root`'s data into every rank's data.
+  virtual void broadcast(void* data, size_t bytes, int root) = 0;
+};
+
+// True for a group of more than one process.
+inline bool distributed(const Collectives* c) { return c && c->size() > 1; }
+
+}  // namespace nn
