@@ -122,23 +122,32 @@ void BatchNorm::build_sync(const dnnl::memory::desc& src_md, dnnl::normalization
                  {DNNL_ARG_MEAN, local_mean_},  {DNNL_ARG_VARIANCE, local_variance_}};
   stats_ = make_primitive<batch_normalization_forward>(stats_pd);
 
-  // The correction d src += b * x + a, per channel: a binary multiply of src by b, then a binary-add post-op of a
-  // and a sum post-op onto d src as the backward left it. Same layout and data type as d src (src's).
-  const memory::desc coef_md = plain_desc({1, C, 1, 1});
-  coef_b_ = make_memory(ctx_, coef_md);
-  coef_a_ = make_memory(ctx_, coef_md);
-  post_ops ops;
-  ops.append_binary(algorithm::binary_add, coef_md);
-  ops.append_sum(1.f);
-  primitive_attr attr;
-  attr.set_post_ops(ops);
-  auto corr_pd = binary::primitive_desc(
-      binary::desc(algorithm::binary_mul, src_md, coef_md, diff_src_.mem.get_desc()), attr, ctx_.engine);
-  correction_args_ = {{DNNL_ARG_SRC_0, src_},
-                      {DNNL_ARG_SRC_1, coef_b_},
-                      {DNNL_ARG_DST, diff_src_.mem},
-                      {DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, coef_a_}};
-  correction_ = make_primitive<binary>(corr_pd);
+  // The correction d src += b * x + a, per channel, in two jit primitives (a binary primitive with a per-channel
+  // operand and post-ops runs oneDNN 2.6's reference kernel on blocked layouts: 45% of a step at 64 px): a batch
+  // normalization in inference mode with mean 0, variance 1 and epsilon 0 computes b * x + a into a scratch tensor
+  // (scale b, shift a), and a sum primitive adds it to d src in place.
+  const memory::desc coef_md = plain_desc({C});
+  coef_b_ = make_memory(ctx_, coef_md);  // [C] f32: scale
+  coef_a_ = make_memory(ctx_, coef_md);  // [C] f32: shift
+  unit_mean_ = make_memory(ctx_, coef_md);
+  unit_variance_ = make_memory(ctx_, coef_md);
+  fill(ctx_, unit_mean_, 0.f);
+  fill(ctx_, unit_variance_, 1.f);
+  auto affine_pd = batch_normalization_forward::primitive_desc(
+      batch_normalization_forward::desc(prop_kind::forward_inference, src_md, 0.f,
+                                        normalization_flags::use_global_stats | normalization_flags::use_scale |
+                                            normalization_flags::use_shift),
+      ctx_.engine);
+  correction_terms_ = make_memory(ctx_, affine_pd.dst_desc());  // [N,C,H,W] src's layout
+  affine_args_ = {{DNNL_ARG_SRC, src_},         {DNNL_ARG_DST, correction_terms_}, {DNNL_ARG_MEAN, unit_mean_},
+                  {DNNL_ARG_VARIANCE, unit_variance_}, {DNNL_ARG_SCALE, coef_b_},    {DNNL_ARG_SHIFT, coef_a_}};
+  affine_ = make_primitive<batch_normalization_forward>(affine_pd);
+  const memory::desc& diff_md = diff_src_.mem.get_desc();
+  auto add_pd = sum::primitive_desc(diff_md, {1.f, 1.f}, {diff_md, correction_terms_.get_desc()}, ctx_.engine);
+  add_args_ = {{DNNL_ARG_MULTIPLE_SRC, diff_src_.mem},
+               {DNNL_ARG_MULTIPLE_SRC + 1, correction_terms_},
+               {DNNL_ARG_DST, diff_src_.mem}};
+  add_ = make_primitive<sum>(add_pd);
   gathered_.resize(static_cast<size_t>(sync_->size()) * 2 * C);
   sums_.resize(static_cast<size_t>(2 * C));
 }
@@ -194,7 +203,8 @@ void BatchNorm::add_statistics_terms() {
       a[c] = static_cast<float>(-gamma[c] * invstd * sums_[C + c] / M - bc * mean[c]);
     }
   }
-  correction_->execute(ctx_.stream, correction_args_);
+  affine_->execute(ctx_.stream, affine_args_);
+  add_->execute(ctx_.stream, add_args_);
 }
 
 void BatchNorm::forward() {

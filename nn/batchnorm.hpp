@@ -12,7 +12,8 @@
 // biased variance, every rank gathers them and combines them in rank order (in double), and the normalization runs
 // with those (use_global_stats). Backward: oneDNN's use_global_stats backward gives d src without the terms that come
 // through the statistics, and the local sums of dy and dy * xhat; the sums are added over ranks, and the missing
-// terms, per channel an affine function of x, are added to d src by one binary primitive:
+// terms, per channel an affine function of x, are added to d src (an inference-mode normalization computes them,
+// a sum primitive adds them):
 //   d src += b_c * x + a_c,   b_c = -gamma invstd^2 sum(dy xhat) / M,   a_c = -gamma invstd sum(dy) / M - b_c mean
 // (M = N*H*W over all ranks; PyTorch's batch_norm_backward_elemt). d gamma and d beta stay the local sums: the
 // gradient average across ranks (nn/data_parallel.hpp) makes them the whole batch's, as DDP does.
@@ -100,9 +101,12 @@ class BatchNorm {
   std::optional<dnnl::batch_normalization_forward> stats_;  // this rank's mean and variance (writes dst_ too)
   std::unordered_map<int, dnnl::memory> stats_args_;
   dnnl::memory local_mean_, local_variance_;             // [C] f32
-  dnnl::memory coef_b_, coef_a_;                         // [1,C,1,1] f32: the correction's b_c, a_c
-  std::optional<dnnl::binary> correction_;               // diff_src = src * b + a + diff_src
-  std::unordered_map<int, dnnl::memory> correction_args_;
+  dnnl::memory coef_b_, coef_a_;                         // [C] f32: the correction's b_c, a_c
+  dnnl::memory unit_mean_, unit_variance_;               // [C] f32: 0 and 1, so that the affine pass is b x + a
+  dnnl::memory correction_terms_;                        // [N,C,H,W] src's layout: b x + a
+  std::optional<dnnl::batch_normalization_forward> affine_;  // correction_terms_ = b * src + a
+  std::optional<dnnl::sum> add_;                         // diff_src += correction_terms_
+  std::unordered_map<int, dnnl::memory> affine_args_, add_args_;
   std::vector<double> gathered_;                         // [ranks * 2C] each rank's mean, variance
   std::vector<float> sums_;                              // [2C] sum dy xhat, sum dy over ranks
 };

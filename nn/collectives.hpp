@@ -17,6 +17,12 @@ class Collectives {
   // data [n]: the elementwise sum over ranks, in place; every rank receives the same bits.
   virtual void allreduce_sum(float* data, size_t n) = 0;
   virtual void allreduce_sum(double* data, size_t n) = 0;
+  // Non-blocking allreduce_sum: starts the sum of data [n] and returns; data is neither read nor written by the
+  // caller until wait_all() returns. progress() lets started sums advance: MPI advances them only inside MPI calls
+  // (Open MPI has no progress thread), so a caller with compute between two calls makes them.
+  virtual void start_allreduce_sum(float* data, size_t n) = 0;
+  virtual void progress() = 0;
+  virtual void wait_all() = 0;
   // data [n]: the elementwise maximum over ranks, in place.
   virtual void allreduce_max(int64_t* data, size_t n) = 0;
   // send [bytes] from each rank -> recv [size() * bytes], rank r's bytes at r * bytes.

@@ -36,6 +36,9 @@ struct Context {
   Collectives* comm = nullptr;
   // With comm: BatchNorm's statistics over the whole global batch (torch.nn.SyncBatchNorm) rather than per rank.
   bool sync_batchnorm = true;
+  // With comm: reduce each bucket of gradients while backward goes on below it (nn/data_parallel.hpp); false: after
+  // the whole backward pass. The same sums either way; the switch is there to measure the overlap.
+  bool overlap_gradient_average = true;
 };
 
 // Creates the engine. For gpu, throws std::runtime_error naming the cause when oneDNN finds no GPU

@@ -10,17 +10,28 @@
 
 namespace nn {
 
-GradientAverage::GradientAverage(Context& ctx, const std::vector<Param*>& params) : ctx_(ctx) {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+}  // namespace
+
+GradientAverage::GradientAverage(Context& ctx, const std::vector<std::vector<Param*>>& layers) : ctx_(ctx) {
   if (!ctx.comm) throw std::logic_error("nn::GradientAverage: the context has no group of processes");
   size_t filled = 0;
-  for (auto it = params.rbegin(); it != params.rend(); ++it) {
-    const size_t bytes = static_cast<size_t>((*it)->numel()) * sizeof(float);
-    if (buckets_.empty() || (filled > 0 && filled + bytes > kBucketBytes)) {
+  for (size_t k = layers.size(); k-- > 0;) {
+    if (buckets_.empty() || filled >= kMinBucketBytes) {
       buckets_.emplace_back();
       filled = 0;
     }
-    buckets_.back().params.push_back(*it);
-    filled += bytes;
+    Bucket& b = buckets_.back();
+    for (auto it = layers[k].rbegin(); it != layers[k].rend(); ++it) {
+      b.params.push_back(*it);
+      filled += static_cast<size_t>((*it)->numel()) * sizeof(float);
+    }
+    b.first_layer = k;
   }
   for (Bucket& b : buckets_) {
     size_t n = 0;
@@ -35,25 +46,43 @@ size_t GradientAverage::bytes() const {
   return n;
 }
 
-void GradientAverage::average() {
-  const auto start = std::chrono::steady_clock::now();
+void GradientAverage::start(Bucket& b) {
+  size_t at = 0;
+  for (const Param* p : b.params) {
+    const HostView<const float> g(ctx_, p->grad);  // waits for the stream: the layer's backward has run
+    std::memcpy(b.host.data() + at, g.data(), g.size() * sizeof(float));
+    at += g.size();
+  }
+  ctx_.comm->start_allreduce_sum(b.host.data(), b.host.size());
+}
+
+void GradientAverage::layer_done(size_t k) {
+  const auto t = Clock::now();
+  for (Bucket& b : buckets_)
+    if (b.first_layer == k) start(b);
+  ctx_.comm->progress();
+  seconds_ += since(t);
+}
+
+void GradientAverage::finish() {
+  const auto t = Clock::now();
+  ctx_.comm->wait_all();
+  wait_seconds_ += since(t);
   const float scale = 1.f / static_cast<float>(ctx_.comm->size());
   for (Bucket& b : buckets_) {
     size_t at = 0;
-    for (const Param* p : b.params) {
-      const HostView<const float> g(ctx_, p->grad);
-      std::memcpy(b.host.data() + at, g.data(), g.size() * sizeof(float));
-      at += g.size();
-    }
-    ctx_.comm->allreduce_sum(b.host.data(), b.host.size());
-    at = 0;
     for (const Param* p : b.params) {
       HostView<float> g(ctx_, p->grad);
       for (size_t i = 0; i < g.size(); ++i) g[i] = b.host[at + i] * scale;
       at += g.size();
     }
   }
-  seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  seconds_ += since(t);
+}
+
+void GradientAverage::average() {
+  for (const Bucket& b : buckets_) layer_done(b.first_layer);
+  finish();
 }
 
 namespace {

@@ -1,10 +1,16 @@
 // Data-parallel gradients: after a backward pass, each Param's grad becomes its mean over the ranks (PyTorch DDP).
 //
 // Each rank's loss is the mean over its slice of the global batch, so the mean of the ranks' gradients is the
-// gradient of the mean over the global batch: what one process computes on the whole batch. The grads are reduced
-// in buckets of at most kBucketBytes (DDP's default bucket_cap_mb, 25 MB), filled in reverse Param order, the order
-// backward produces them. Each bucket is one allreduce of a host staging buffer; every rank receives the same
-// bits, so the optimizer keeps the weights identical on all ranks.
+// gradient of the mean over the global batch: what one process computes on the whole batch.
+//
+// Overlap (DDP's bucketed reducer, Li et al., "PyTorch Distributed", VLDB 2020): the grads are reduced in buckets
+// of whole layers, filled in the order backward finishes them (last layer first), and a bucket's allreduce starts,
+// non-blocking, as soon as its first (lowest) layer is done, while backward goes on below it. Between two layers
+// the network calls layer_done(), which also lets started sums advance (MPI progresses them only inside MPI calls);
+// finish() waits for what is left. DDP's 25 MB bucket would hold every layer of a DCGAN (D at 64 px: 11 MB), so
+// nothing would overlap: a bucket here is one layer, with small neighbours merged until it holds kMinBucketBytes
+// (the size DDP gives its first bucket), so that no allreduce is a few hundred bytes of latency.
+// Every rank receives the same bits, so the optimizer keeps the weights identical on all ranks.
 #pragma once
 #include "nn/collectives.hpp"
 #include "nn/context.hpp"
@@ -17,28 +23,37 @@
 
 namespace nn {
 
-inline constexpr size_t kBucketBytes = 25u << 20;
+inline constexpr size_t kMinBucketBytes = 1u << 20;
 
 class GradientAverage {
  public:
-  // params: one network's Params (their grads are f32 plain). ctx.comm must be set.
-  GradientAverage(Context& ctx, const std::vector<Param*>& params);
+  // layers: one network's Params per layer, in forward order (their grads are f32 plain). ctx.comm must be set.
+  GradientAverage(Context& ctx, const std::vector<std::vector<Param*>>& layers);
 
-  // Every grad := (sum over ranks of grad) / ranks.
+  // Backward has finished layer k's grads (called for k = L-1 down to 0): when that completes a bucket, its
+  // allreduce starts. Also advances the started ones.
+  void layer_done(size_t k);
+  // Waits for every bucket and writes grad := (sum over ranks of grad) / ranks. Each layer must have been done.
+  void finish();
+  // Both at once, after a whole backward pass (no overlap).
   void average();
 
   size_t buckets() const { return buckets_.size(); }
-  size_t bytes() const;                        // reduced per average(): the grads' f32 bytes
-  double seconds() const { return seconds_; }  // wall time spent in average() so far (copies and allreduce)
+  size_t bytes() const;                                // reduced per step: the grads' f32 bytes
+  double seconds() const { return seconds_; }          // wall time in layer_done() and finish() so far
+  double wait_seconds() const { return wait_seconds_; }  // of which waiting in finish(): communication not hidden
 
  private:
   struct Bucket {
-    std::vector<Param*> params;  // reverse order of the network's
+    size_t first_layer = 0;      // the bucket is complete when this layer (its lowest) is done
+    std::vector<Param*> params;  // its layers' Params, last layer first
     std::vector<float> host;     // [sum of their numel] staging
   };
+  void start(Bucket& b);
+
   Context& ctx_;
-  std::vector<Bucket> buckets_;
-  double seconds_ = 0;
+  std::vector<Bucket> buckets_;  // in the order backward fills them
+  double seconds_ = 0, wait_seconds_ = 0;
 };
 
 class Dcgan;

@@ -20,6 +20,21 @@ namespace nn {
 
 namespace {
 
+// A network's Params grouped by layer (conv, then its BatchNorm), in forward order, from their state_dict names.
+std::vector<std::vector<Param*>> params_by_layer(const std::vector<Param*>& params, int layers,
+                                                 std::string (*conv_name)(int), std::string (*bn_name)(int)) {
+  std::vector<std::vector<Param*>> by_layer(static_cast<size_t>(layers));
+  size_t placed = 0;
+  for (int k = 0; k < layers; ++k)
+    for (Param* p : params)  // (D's first layer has no BatchNorm, and its name is the conv's: one match each)
+      if (p->name.starts_with(conv_name(k) + ".") || p->name.starts_with(bn_name(k) + ".")) {
+        by_layer[static_cast<size_t>(k)].push_back(p);
+        ++placed;
+      }
+  if (placed != params.size()) throw std::logic_error("nn::Dcgan: a parameter belongs to no layer");
+  return by_layer;
+}
+
 void validate(const DcganConfig& c) {
   auto in_range = [](int v, int hi, const char* opt) {
     if (v < 1 || v > hi)
@@ -73,6 +88,20 @@ struct Dcgan::Impl {
   std::map<int, Sampler> samplers;
   std::vector<float> logits, diff;  // [B] host scratch for the loss
 
+  // The hook that starts a GradientAverage's buckets during backward (none: one process, or no overlap).
+  LayerDone overlap(GradientAverage* a) {
+    if (!a || !overlap_average) return {};
+    return [a](size_t k) { a->layer_done(k); };
+  }
+  void finish_average(GradientAverage* a) {
+    if (!a) return;
+    if (overlap_average)
+      a->finish();
+    else
+      a->average();
+  }
+  bool overlap_average = true;
+
   // sigmoid + BCE of D's last forward pass against `target`; writes d loss/d logits for D's backward.
   BceResult loss(Context& ctx, float target) {
     const auto n = static_cast<int64_t>(logits.size());
@@ -116,9 +145,13 @@ Dcgan::Dcgan(Context& ctx, const DcganConfig& cfg, const AdamConfig& adam, const
   }
   m.adam_g = std::make_unique<Adam>(ctx, generator_params(), adam);
   m.adam_d = std::make_unique<Adam>(ctx, discriminator_params(), adam);
+  m.overlap_average = ctx.overlap_gradient_average;
   if (distributed(ctx.comm)) {
-    m.average_g = std::make_unique<GradientAverage>(ctx, generator_params());
-    m.average_d = std::make_unique<GradientAverage>(ctx, discriminator_params());
+    const int L = layer_count(cfg.image_size);
+    m.average_g = std::make_unique<GradientAverage>(
+        ctx, params_by_layer(generator_params(), L, generator_conv_name, generator_bn_name));
+    m.average_d = std::make_unique<GradientAverage>(
+        ctx, params_by_layer(discriminator_params(), L, discriminator_conv_name, discriminator_bn_name));
   }
   m.logits.resize(static_cast<size_t>(B));
   m.diff.resize(static_cast<size_t>(B));
@@ -157,8 +190,10 @@ StepResult Dcgan::train_step(const float* real, const float* noise) {
   m.fake_to_d.execute(ctx_.stream);
   m.d->forward();  // on fake.detach(): its own batch statistics
   const BceResult fake_r = m.loss(ctx_, 0.f);
-  m.d->backward_params(/*accumulate=*/true);
-  if (m.average_d) m.average_d->average();  // data-parallel: the mean over ranks = the global batch's gradient
+  // Data-parallel: D's grads are final in this pass; their mean over the ranks (the global batch's gradient) is
+  // reduced bucket by bucket while it goes on.
+  m.d->backward_params(/*accumulate=*/true, m.overlap(m.average_d.get()));
+  m.finish_average(m.average_d.get());
   m.adam_d->step();
   m.d->load_weights();
 
@@ -166,8 +201,8 @@ StepResult Dcgan::train_step(const float* real, const float* noise) {
   m.d->forward();
   const BceResult gen_r = m.loss(ctx_, 1.f);
   m.d->backward_input();  // into G's diff_out
-  m.g->backward();
-  if (m.average_g) m.average_g->average();
+  m.g->backward(m.overlap(m.average_g.get()));
+  m.finish_average(m.average_g.get());
   m.adam_g->step();
   wait(ctx_);
   StepResult r{real_r.loss + fake_r.loss, gen_r.loss, real_r.mean_prob, fake_r.mean_prob, gen_r.mean_prob};
@@ -182,6 +217,10 @@ StepResult Dcgan::train_step(const float* real, const float* noise) {
 
 double Dcgan::gradient_average_seconds() const {
   return impl_->average_g ? impl_->average_g->seconds() + impl_->average_d->seconds() : 0.0;
+}
+
+double Dcgan::gradient_wait_seconds() const {
+  return impl_->average_g ? impl_->average_g->wait_seconds() + impl_->average_d->wait_seconds() : 0.0;
 }
 
 size_t Dcgan::gradient_average_bytes() const {

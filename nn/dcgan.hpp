@@ -71,8 +71,10 @@ class Dcgan {
   // Data-parallel (ctx.comm of several ranks): B is this rank's slice of the global batch; BatchNorm uses the whole
   // batch's statistics (ctx.sync_batchnorm), both networks' gradients are averaged over the ranks before Adam, and
   // the StepResult is the mean over ranks, so every rank returns the values one process would on the whole batch.
-  // The wall time spent averaging gradients so far, and the bytes one step averages (G's and D's grads).
+  // The wall time spent averaging gradients so far (copies, starts, progress and waits), the part of it spent
+  // waiting after backward (communication not hidden), and the bytes one step averages (G's and D's grads).
   double gradient_average_seconds() const;
+  double gradient_wait_seconds() const;
   size_t gradient_average_bytes() const;
 
   // Host [B,nc,S,S] f32: G(noise) of the last train_step (training-mode BN, before G's update).

@@ -88,12 +88,13 @@ void Discriminator::forward() {
   logits_.execute(ctx_.stream);
 }
 
-void Discriminator::backward_params(bool accumulate) {
+void Discriminator::backward_params(bool accumulate, const LayerDone& layer_done) {
   diff_logits_.execute(ctx_.stream);
   for (size_t k = layers_.size(); k-- > 0;) {
     if (act_[k]) act_[k]->backward();
     if (bn_[k]) bn_[k]->backward(accumulate);
     layers_[k]->backward_weights(accumulate);
+    if (layer_done) layer_done(k);
     if (k > 0) layers_[k]->backward_data();  // D's input (real, or the detached fake) needs no gradient
   }
 }

@@ -47,7 +47,9 @@ class Discriminator {
   // Training-mode forward: batch statistics in BN, and BN's running statistics move (as PyTorch's do).
   void forward();
   // From diff_logits: every Param's grad, overwritten or (accumulate) added to. No d input.
-  void backward_params(bool accumulate);
+  // layer_done (optional): called with k after layer k's weight grads are final, from the last layer down to 0 (the
+  // data-parallel gradient average starts reducing them while backward goes on: nn/data_parallel.hpp).
+  void backward_params(bool accumulate, const LayerDone& layer_done = {});
   // From diff_logits: d input only; no weight, gamma or beta gradient is delivered.
   void backward_input();
 

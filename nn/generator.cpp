@@ -77,12 +77,13 @@ void Generator::forward() {
   tanh_->forward();  // fused into the last deconvolution: nothing to run
 }
 
-void Generator::backward() {
+void Generator::backward(const LayerDone& layer_done) {
   tanh_->backward();
   for (size_t i = layers_.size(); i-- > 0;) {
     if (i < bn_.size()) bn_[i]->backward(/*accumulate=*/false);
     auto& conv = *layers_[i];
     conv.backward_weights(/*accumulate=*/false);
+    if (layer_done) layer_done(i);
     if (i > 0) conv.backward_data();
   }
 }

@@ -39,7 +39,8 @@ class Generator {
 
   void load_weights();  // the master weights -> every deconvolution's weights
   void forward();       // out = G(noise)
-  void backward();      // from diff_out: every Param's grad (overwritten)
+  // From diff_out: every Param's grad (overwritten). layer_done as Discriminator::backward_params's.
+  void backward(const LayerDone& layer_done = {});
 
  private:
   dnnl::memory noise_;                                      // [B,nz,1,1] f32 plain

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -27,6 +28,9 @@ struct Param {
     return n;
   }
 };
+
+// Called by a network's backward pass once layer k's weight grads are final (k from the last layer down to 0).
+using LayerDone = std::function<void(size_t k)>;
 
 // A BatchNorm running statistic: "main.1.running_mean" / "main.1.running_var", f32 [C].
 struct Buffer {

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace trainer {
 
@@ -32,8 +33,12 @@ void allreduce(T* data, size_t n, MPI_Datatype type, MPI_Op op) {
 
 }  // namespace
 
+struct MpiWorld::Pending {
+  std::vector<MPI_Request> requests;
+};
+
 // MPI's default error handler (MPI_ERRORS_ARE_FATAL) stays: a failed call, or a peer that died, ends the job.
-MpiWorld::MpiWorld() {
+MpiWorld::MpiWorld() : pending_(std::make_unique<Pending>()) {
   if (g_world) throw std::logic_error("trainer::MpiWorld: one per process");
   if (started_by_launcher()) {
     int provided = 0;
@@ -56,6 +61,31 @@ void MpiWorld::allreduce_sum(float* data, size_t n) {
 void MpiWorld::allreduce_sum(double* data, size_t n) {
   if (active_) allreduce(data, n, MPI_DOUBLE, MPI_SUM);
 }
+void MpiWorld::start_allreduce_sum(float* data, size_t n) {
+  if (!active_) return;
+  for (size_t at = 0; at < n; at += kPiece) {
+    MPI_Request r;
+    MPI_Iallreduce(MPI_IN_PLACE, data + at, static_cast<int>(std::min(kPiece, n - at)), MPI_FLOAT, MPI_SUM,
+                   MPI_COMM_WORLD, &r);
+    pending_->requests.push_back(r);
+  }
+}
+
+void MpiWorld::progress() {
+  auto& q = pending_->requests;
+  if (q.empty()) return;
+  int done = 0;
+  MPI_Testall(static_cast<int>(q.size()), q.data(), &done, MPI_STATUSES_IGNORE);
+  if (done) q.clear();
+}
+
+void MpiWorld::wait_all() {
+  auto& q = pending_->requests;
+  if (q.empty()) return;
+  MPI_Waitall(static_cast<int>(q.size()), q.data(), MPI_STATUSES_IGNORE);
+  q.clear();
+}
+
 void MpiWorld::allreduce_max(int64_t* data, size_t n) {
   if (active_) allreduce(data, n, MPI_INT64_T, MPI_MAX);
 }

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 
 namespace trainer {
 
@@ -24,6 +25,9 @@ class MpiWorld final : public nn::Collectives {
   int size() const override { return size_; }
   void allreduce_sum(float* data, size_t n) override;
   void allreduce_sum(double* data, size_t n) override;
+  void start_allreduce_sum(float* data, size_t n) override;
+  void progress() override;  // MPI_Testall on the started sums
+  void wait_all() override;  // MPI_Waitall
   void allreduce_max(int64_t* data, size_t n) override;
   void allgather(const void* send, size_t bytes, void* recv) override;
   void broadcast(void* data, size_t bytes, int root) override;
@@ -35,6 +39,8 @@ class MpiWorld final : public nn::Collectives {
  private:
   bool active_ = false;
   int rank_ = 0, size_ = 1;
+  struct Pending;                     // the started sums' MPI requests (mpi.h stays out of this header)
+  std::unique_ptr<Pending> pending_;
 };
 
 // The world of this process while an MpiWorld lives (each tool's main makes one), else nullptr.

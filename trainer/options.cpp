@@ -64,6 +64,10 @@ opt::Table<TrainOptions> make_train_table() {
       R::value("init-from", &O::init_from, "start from HDF5 weights in PyTorch state_dict layout"),
       R::flag("resume", &O::resume, "continue the run in --out from its newest complete checkpoint", true, kNotSaved),
       R::flag("no-progress", &O::progress, "no progress bar, even on a terminal", false, kNotSaved),
+      R::flag("no-grad-overlap", &O::grad_overlap,
+              "under mpirun: average the gradients after each backward pass instead of during it (the same sums; "
+              "for measuring the overlap)",
+              false, kNotSaved),
   };
   t.insert(t.end(), rest.begin(), rest.end());
   return t;

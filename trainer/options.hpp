@@ -39,6 +39,7 @@ struct TrainOptions {
   nn::Precision precision = nn::Precision::f32;
   int threads = 0;                  // CPU threads for oneDNN (0: all)
   BatchNormMode batchnorm = BatchNormMode::sync;  // under mpirun with several ranks
+  bool grad_overlap = true;         // under mpirun: reduce gradient buckets during backward (false: after it)
   pipeline::Partition partition = pipeline::Partition::all;
   int64_t sample_every = 500;       // fixed-noise grid interval (iterations)
   int64_t checkpoint_every = 0;     // iterations (0: only at epoch end and on signal)

@@ -33,6 +33,7 @@ nn::Context make_engine(const TrainOptions& o, nn::Collectives* comm) {
   nn::Context ctx = nn::make_context(o.engine, o.precision);
   ctx.comm = comm;
   ctx.sync_batchnorm = o.batchnorm == BatchNormMode::sync;
+  ctx.overlap_gradient_average = o.grad_overlap;
   return ctx;
 }
 

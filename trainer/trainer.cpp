@@ -164,6 +164,20 @@ void maybe_checkpoint(RunState& s, int signal) {
   if (due && s.writer) s.clock.time(Phase::checkpoint, [&] { save_checkpoint(s); });
 }
 
+// Data-parallel: what averaging the gradients cost per iteration, and how much of it was waiting after backward.
+std::string communication_summary(const RunState& s, int64_t first_iter) {
+  if (!s.comm || s.iter <= first_iter) return "";
+  const double n = static_cast<double>(s.iter - first_iter);
+  char buf[256];
+  std::snprintf(buf, sizeof buf,
+                "gradient average (rank 0): %.2f MB per iteration in %.1f ms, of which %.1f ms waiting after "
+                "backward (%s)\n",
+                s.model.gradient_average_bytes() / 1e6, 1e3 * s.model.gradient_average_seconds() / n,
+                1e3 * s.model.gradient_wait_seconds() / n,
+                s.opts.grad_overlap ? "buckets reduced during backward" : "--no-grad-overlap");
+  return buf;
+}
+
 TrainResult finish(RunState& s, int64_t first_iter, int signal, std::ostream& out) {
   s.progress->clear();
   TrainResult result;
@@ -174,7 +188,7 @@ TrainResult finish(RunState& s, int64_t first_iter, int signal, std::ostream& ou
     result.status = TrainResult::Status::interrupted;
     result.signal = signal;
   }
-  if (s.iter > first_iter) out << s.clock.summary(s.iter - first_iter, s.opts.batch);
+  if (s.iter > first_iter) out << s.clock.summary(s.iter - first_iter, s.opts.batch) << communication_summary(s, first_iter);
   result.run_dir = s.dir;
   result.last_checkpoint = s.last_checkpoint;
   result.iterations = s.iter;

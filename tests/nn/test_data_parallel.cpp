@@ -69,15 +69,17 @@ struct Comparison {
   double worst_step = 0;   // over the 5 StepResults' values
   double worst_state = 0;  // over every value of state() after the last step
   bool ranks_identical = true;
+  std::vector<std::vector<float>> state;  // this rank's, after the last step
 };
 
-Comparison train_both(bool sync_batchnorm) {
+Comparison train_both(bool sync_batchnorm, bool overlap = true) {
   trainer::MpiWorld& world = *g_world;
   const int R = world.size(), r = world.rank(), b = kGlobalBatch / R;
   nn::Context one = nn::make_context(nn::EngineKind::cpu, nn::Precision::f32);
   nn::Context part = nn::make_context(nn::EngineKind::cpu, nn::Precision::f32);
   part.comm = &world;
   part.sync_batchnorm = sync_batchnorm;
+  part.overlap_gradient_average = overlap;
   nn::Dcgan whole(one, config(kGlobalBatch), nn::AdamConfig{});
   nn::Dcgan slice(part, config(b), nn::AdamConfig{});
   prng::Engine init(7);
@@ -105,6 +107,7 @@ Comparison train_both(bool sync_batchnorm) {
     if (nn::find_diverged_weights(slice, world)) c.ranks_identical = false;
   }
   const auto ws = state(whole), ss = state(slice);
+  c.state = ss;
   for (size_t t = 0; t < ws.size(); ++t)
     for (size_t i = 0; i < ws[t].size(); ++i) c.worst_state = std::max(c.worst_state, deviation(ss[t][i], ws[t][i]));
   // The largest deviation over the ranks, the same on every rank.
@@ -126,6 +129,12 @@ TEST(DataParallel, SyncBatchNormEqualsOneProcessOnTheWholeBatch) {
   EXPECT_TRUE(c.ranks_identical) << "the ranks' weights differ after a step";
   EXPECT_LE(c.worst_step, kTolerance);
   EXPECT_LE(c.worst_state, kTolerance);
+}
+
+// Reducing buckets during backward (the default) or after it sums the same buckets: the same bits.
+TEST(DataParallel, OverlappedAverageGivesTheBitsOfTheAverageAfterBackward) {
+  const Comparison overlapped = train_both(true, /*overlap=*/true), after = train_both(true, /*overlap=*/false);
+  EXPECT_TRUE(overlapped.state == after.state);
 }
 
 TEST(DataParallel, LocalBatchNormIsNotTheOneProcessComputation) {
