@@ -7,10 +7,14 @@
 #include "trainer/metrics_row.hpp"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <sstream>
 
 namespace fs = std::filesystem;
@@ -121,4 +125,77 @@ TEST_F(TrainMpi, OneRankFailingToOpenTheDataEndsTheJob) {
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.err.find("dcgan-onednn (rank 1 of 2)"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find((base / "missing").string()), std::string::npos) << r.err;
+}
+
+namespace {
+
+// metrics.csv without the timing columns (images_per_s, wall_s), which differ between any two runs.
+std::vector<std::vector<std::string>> metrics_without_timing(const fs::path& run_dir) {
+  auto rows = metrics_rows(run_dir);
+  for (auto& r : rows)
+    for (size_t c : {trainer::kColWall, trainer::kColImagesPerS})  // the larger index first
+      if (c < r.size()) r.erase(r.begin() + static_cast<std::ptrdiff_t>(c));
+  return rows;
+}
+
+// Starts a 2-rank run, waits for its checkpoint of iteration 20, and interrupts it with `stop` (which returns the
+// exit status it expects). Returns the rows it had written.
+size_t interrupt_after_checkpoint_20(const std::string& cmd, const fs::path& run_dir,
+                                     const std::function<void(pid_t mpirun)>& stop, int* status) {
+  const auto proc = testsupport::spawn(cmd, run_dir.string() + "_log");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (!fs::exists(run_dir / "checkpoints/ckpt_0000020.h5") && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  stop(proc.pid);
+  *status = testsupport::wait_exit(proc, 60);  // -1: still running after 60 s (a rank left waiting)
+  return metrics_rows(run_dir).size();
+}
+
+}  // namespace
+
+// A rank killed with -9 ends the job (Open MPI aborts it), and SIGTERM delivered by mpirun to every rank
+// checkpoints once and stops; either way `--resume` under 2 ranks continues to the rows of an uninterrupted
+// 2-rank run, exactly.
+TEST_F(TrainMpi, KilledRankOrSigtermThenResumeEqualsAnUninterruptedRun) {
+  const fs::path base = testsupport::fresh_dir("train_mpi_resume");
+  const std::string train = kMpirun + " -np 2 " + kDcgan + " train";
+  const std::string common = " --data " + cache_dir().string() +
+                             " --nz 16 --ngf 32 --ndf 32 --batch 16 --threads 1 --no-progress --sample-every 0"
+                             " --iters 240 --checkpoint-every 10 --log-every 0 --keep-checkpoints 2";
+  const fs::path whole = base / "whole";
+  ASSERT_EQ(run(train + " --out " + whole.string() + common).status, 0);
+  const auto expected = metrics_without_timing(whole);
+
+  // kill -9 one rank (a child of mpirun).
+  int status = 0;
+  const fs::path killed = base / "killed";
+  const size_t rows_killed = interrupt_after_checkpoint_20(
+      train + " --out " + killed.string() + common, killed,
+      [](pid_t mpirun) {
+        const auto ranks = run("pgrep -P " + std::to_string(mpirun));
+        ASSERT_FALSE(ranks.out.empty()) << "no rank found under mpirun " << mpirun;
+        ::kill(static_cast<pid_t>(std::stol(ranks.out)), SIGKILL);
+      },
+      &status);
+  EXPECT_NE(status, 0) << "the job must end, non-zero, when a rank dies";
+  EXPECT_NE(status, -1) << "the job was still running 60 s after a rank died";
+  EXPECT_LT(rows_killed, expected.size()) << "the run finished before the kill; the test proves nothing";
+  auto r = run(train + " --out " + killed.string() + " --resume --no-progress");
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_EQ(metrics_without_timing(killed), expected);
+
+  // SIGTERM to mpirun, which forwards it to the ranks.
+  const fs::path stopped = base / "stopped";
+  const size_t rows_stopped = interrupt_after_checkpoint_20(
+      train + " --out " + stopped.string() + common, stopped, [](pid_t mpirun) { ::kill(mpirun, SIGTERM); },
+      &status);
+  EXPECT_NE(status, 0);
+  EXPECT_NE(status, -1) << "the job was still running 60 s after SIGTERM";
+  EXPECT_LT(rows_stopped, expected.size()) << "the run finished before SIGTERM; the test proves nothing";
+  const fs::path last = stopped / "checkpoints" / ("ckpt_" + std::string(7 - std::to_string(rows_stopped - 1).size(), '0') +
+                                                   std::to_string(rows_stopped - 1) + ".h5");
+  EXPECT_TRUE(fs::exists(last)) << "a checkpoint of the last iteration written (" << last << ")";
+  r = run(train + " --out " + stopped.string() + " --resume --no-progress");
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_EQ(metrics_without_timing(stopped), expected);
 }
