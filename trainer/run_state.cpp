@@ -14,6 +14,7 @@
 
 #include <unistd.h>
 
+#include <iterator>
 #include <ostream>
 #include <sstream>
 #include <stdexcept>
@@ -166,9 +167,49 @@ void broadcast_value(nn::Collectives& comm, T& v) {
   comm.broadcast(&v, sizeof v, 0);
 }
 
+// Data-parallel: every rank built the same run from its own command line, options.cfg and copy of the cache. A rank
+// that did not (another --ngf, a cache copy with other images) would make other collective calls than rank 0, or
+// end at another iteration, and the job would hang: the ranks compare what shapes the run first, and all stop
+// together, the differing ones naming what differs.
+void check_ranks_agree(const RunState& s) {
+  const nn::DcganConfig& c = s.model.config();
+  struct Fact {
+    const char* name;
+    int64_t value;
+  };
+  const Fact facts[] = {{"--batch", s.opts.batch},
+                        {"--nz", c.nz},
+                        {"--ngf", c.ngf},
+                        {"--ndf", c.ndf},
+                        {"image size", c.image_size},
+                        {"channels", c.nc},
+                        {"--precision", static_cast<int64_t>(s.opts.precision)},
+                        {"--batchnorm", static_cast<int64_t>(s.opts.batchnorm)},
+                        {"images in the cache's partition", s.loader.size()},
+                        {"iterations", s.total},
+                        {"--seed", static_cast<int64_t>(s.opts.seed)}};
+  constexpr size_t n = std::size(facts);
+  int64_t rank0[n];
+  for (size_t i = 0; i < n; ++i) rank0[i] = facts[i].value;
+  s.comm->broadcast(rank0, sizeof rank0, 0);
+  std::string differs;
+  for (size_t i = 0; i < n; ++i)
+    if (rank0[i] != facts[i].value)
+      differs += std::string(differs.empty() ? "" : ", ") + facts[i].name + " " + std::to_string(facts[i].value) +
+                 " (rank 0: " + std::to_string(rank0[i]) + ")";
+  int64_t any = differs.empty() ? 0 : 1;
+  s.comm->allreduce_max(&any, 1);
+  if (!differs.empty())
+    throw std::runtime_error("this rank's run differs from rank 0's: " + differs +
+                             "; every rank needs the same options and the same cache (a copy per node must be "
+                             "identical)");
+  if (any) throw std::runtime_error("another rank's run differs from this one's (its message names what)");
+}
+
 // Rank 0's model, optimizer and loop state into every rank (data-parallel): the weights it initialized or restored,
 // its random engine (every rank draws the same noise), the fixed noise, the iteration and the loader's position.
 void share_state(RunState& s) {
+  check_ranks_agree(s);
   nn::broadcast_model(s.model, *s.comm, 0);
   std::string rng = rng_text(s.rng);
   uint64_t len = rng.size();

@@ -50,7 +50,7 @@ Iteration next_batch(RunState& s) {
     s.loader.next(s.real.data());
     prng::fill_normal(s.rng, s.noise.data(), s.noise.size());
   });
-  if (s.iter == 0)
+  if (s.iter == 0 && s.writer)
     s.clock.time(Phase::samples, [&] {
       write_grid(s.dir / rl::kRealSamples, s.real.data(), std::min(s.model.config().batch, rl::kGridImages),
                  s.model.config());  // data-parallel: rank 0's slice of the batch

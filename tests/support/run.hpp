@@ -66,6 +66,7 @@ inline Spawned spawn(const std::string& cmd, const std::filesystem::path& log_ba
   const std::string full = "exec " + cmd + " >" + s.out_path + " 2>" + s.err_path;
   s.pid = ::fork();
   if (s.pid == 0) {
+    ::setpgid(0, 0);  // a process group of its own, which wait_exit's timeout kills whole (mpirun and its ranks)
     ::execl("/bin/sh", "sh", "-c", full.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
@@ -74,7 +75,8 @@ inline Spawned spawn(const std::string& cmd, const std::filesystem::path& log_ba
 }
 
 // Waits up to `seconds` for the process to exit and returns its exit code (128+signal when killed). On timeout
-// the process is killed with SIGKILL and -1 is returned, so a hung command fails the test instead of hanging it.
+// its process group is killed with SIGKILL and -1 is returned, so a hung command fails the test instead of hanging
+// it, and leaves no child behind.
 inline int wait_exit(const Spawned& s, double seconds) {
   for (int waited_ms = 0;; waited_ms += 5) {
     int st = 0;
@@ -82,7 +84,7 @@ inline int wait_exit(const Spawned& s, double seconds) {
     if (r == s.pid) return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
     if (r < 0) return -1;
     if (waited_ms >= seconds * 1000) {
-      ::kill(s.pid, SIGKILL);
+      ::kill(-s.pid, SIGKILL);
       ::waitpid(s.pid, &st, 0);
       return -1;
     }

@@ -153,8 +153,8 @@ size_t interrupt_after_checkpoint_20(const std::string& cmd, const fs::path& run
 
 }  // namespace
 
-// A rank killed with -9 ends the job (Open MPI aborts it), and SIGTERM delivered by mpirun to every rank
-// checkpoints once and stops; either way `--resume` under 2 ranks continues to the rows of an uninterrupted
+// A rank killed with -9 ends the job (Open MPI aborts it), and SIGTERM delivered to every rank checkpoints once and
+// stops; either way `--resume` under 2 ranks continues to the rows of an uninterrupted
 // 2-rank run, exactly.
 TEST_F(TrainMpi, KilledRankOrSigtermThenResumeEqualsAnUninterruptedRun) {
   const fs::path base = testsupport::fresh_dir("train_mpi_resume");
@@ -184,11 +184,12 @@ TEST_F(TrainMpi, KilledRankOrSigtermThenResumeEqualsAnUninterruptedRun) {
   ASSERT_EQ(r.status, 0) << r.out << r.err;
   EXPECT_EQ(metrics_without_timing(killed), expected);
 
-  // SIGTERM to mpirun, which forwards it to the ranks.
   const fs::path stopped = base / "stopped";
+  // SIGTERM to every rank at once, as mpirun delivers it (mpirun itself passes a SIGTERM on after
+  // odls_base_sigkill_timeout seconds and SIGKILLs as long after that: trainer/README.md).
   const size_t rows_stopped = interrupt_after_checkpoint_20(
-      train + " --out " + stopped.string() + common, stopped, [](pid_t mpirun) { ::kill(mpirun, SIGTERM); },
-      &status);
+      train + " --out " + stopped.string() + common, stopped,
+      [](pid_t mpirun) { run("pkill -TERM -P " + std::to_string(mpirun)); }, &status);
   EXPECT_NE(status, 0);
   EXPECT_NE(status, -1) << "the job was still running 60 s after SIGTERM";
   EXPECT_LT(rows_stopped, expected.size()) << "the run finished before SIGTERM; the test proves nothing";
@@ -198,4 +199,16 @@ TEST_F(TrainMpi, KilledRankOrSigtermThenResumeEqualsAnUninterruptedRun) {
   r = run(train + " --out " + stopped.string() + " --resume --no-progress");
   ASSERT_EQ(r.status, 0) << r.out << r.err;
   EXPECT_EQ(metrics_without_timing(stopped), expected);
+}
+
+// MPMD: rank 1 is given another --ngf. Every rank stops before the first step, rank 1 naming the difference (a rank
+// building another model would otherwise make other collective calls, and the job would hang).
+TEST_F(TrainMpi, RanksGivenDifferentOptionsStopNamingTheDifference) {
+  const fs::path base = testsupport::fresh_dir("train_mpi_differ");
+  const std::string args = " train --data " + cache_dir().string() + " --out " + (base / "run").string() +
+                           " --nz 16 --ndf 8 --batch 16 --threads 1 --no-progress --iters 3";
+  const auto r = run(kMpirun + " -np 1 " + kDcgan + args + " --ngf 8 : -np 1 " + kDcgan + args + " --ngf 16");
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.err.find("this rank's run differs from rank 0's: --ngf 16 (rank 0: 8)"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(base / "run" / "metrics.csv")) << "no step may have run";
 }
