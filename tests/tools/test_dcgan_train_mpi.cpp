@@ -161,7 +161,7 @@ TEST_F(TrainMpi, KilledRankOrSigtermThenResumeEqualsAnUninterruptedRun) {
   const std::string train = kMpirun + " -np 2 " + kDcgan + " train";
   const std::string common = " --data " + cache_dir().string() +
                              " --nz 16 --ngf 32 --ndf 32 --batch 16 --threads 1 --no-progress --sample-every 0"
-                             " --iters 240 --checkpoint-every 10 --log-every 0 --keep-checkpoints 2";
+                             " --iters 120 --checkpoint-every 10 --log-every 0 --keep-checkpoints 2";
   const fs::path whole = base / "whole";
   ASSERT_EQ(run(train + " --out " + whole.string() + common).status, 0);
   const auto expected = metrics_without_timing(whole);
