@@ -219,6 +219,7 @@ void save_checkpoint(const fs::path& path, const Checkpoint& c) {
     h5::write(s, "epoch", {}, &c.loop.epoch);
     h5::write(s, "batch", {}, &c.loop.batch);
     h5::write(s, "wall_seconds", {}, &c.loop.wall_seconds);
+    h5::write(s, "world_size", {}, &c.loop.world_size);
     h5::write_strings(s, "rng", {c.loop.rng});
     h5::write(s, "fixed_noise", to_dims(c.loop.fixed_noise_shape), c.loop.fixed_noise.data());
     h5::write_strings(f, "options", {c.options});
@@ -247,6 +248,11 @@ Checkpoint load_checkpoint(const fs::path& path, const StateShapes* expected) {
     c.loop.epoch = read_scalar<int64_t>(s, "epoch");
     c.loop.batch = read_scalar<int64_t>(s, "batch");
     c.loop.wall_seconds = read_scalar<double>(s, "wall_seconds");
+    // Written since data-parallel training; an older version 2 file was written by one process.
+    c.loop.world_size = s.exists("world_size") ? read_scalar<int64_t>(s, "world_size") : 1;
+    if (c.loop.world_size < 1 || c.loop.world_size > kMaxWorldSize)
+      throw h5::Error("'state/world_size' is " + std::to_string(c.loop.world_size) + ", outside [1, " +
+                      std::to_string(kMaxWorldSize) + "]");
     c.loop.rng = read_string(s, "rng");
     prng::Engine probe;
     if (!(std::istringstream(c.loop.rng) >> probe))

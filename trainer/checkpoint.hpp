@@ -5,7 +5,8 @@
 //       (ConvTranspose2d weight [in,out,kH,kW]; BatchNorm weight, bias, running_mean, running_var,
 //        num_batches_tracked as an int64 scalar), so that h5py + load_state_dict reads them directly.
 //   /optimizer/{G,D}/<param name>/{exp_avg,exp_avg_sq}, /optimizer/{G,D}/step   torch.optim.Adam's state
-//   /state/...    iteration, epoch, loader position, RNG state, fixed noise
+//   /state/...    iteration, epoch, loader position, RNG state, fixed noise; world_size (the processes of a
+//                 data-parallel run; absent in files written before it, read as 1)
 //   /options      the train options as config text
 //   attributes: format = "dcgan-checkpoint", version = 2, image_size = S (32..256; a file without it is read as the
 //               size its generator's layer names imply)
@@ -29,6 +30,7 @@ namespace trainer {
 inline constexpr const char* kCheckpointFormat = "dcgan-checkpoint";
 inline constexpr const char* kWeightsFormat = "dcgan-weights";
 inline constexpr int64_t kCheckpointVersion = 2;
+inline constexpr int64_t kMaxWorldSize = int64_t{1} << 20;  // processes of one run: a bound for state/world_size
 inline constexpr int64_t kWeightsVersion = 1;
 
 // A host copy of one tensor, in PyTorch layout.
@@ -62,6 +64,7 @@ struct LoopState {
   std::vector<int64_t> fixed_noise_shape;
   std::vector<float> fixed_noise;
   double wall_seconds = 0;      // training time so far, for the wall_s column
+  int64_t world_size = 1;       // processes that trained the run (mpirun -np N); 1 when the file does not say
 };
 
 struct Checkpoint {

@@ -98,6 +98,21 @@ fs::path checked_run_directory(const TrainOptions& o) {
   return run;
 }
 
+// A run resumed on another number of processes: with synchronized BatchNorm the same computation (the state is the
+// whole model and the global loader position), said in the log; with per-rank statistics another one, refused.
+void check_world_size(const RunState& s, int64_t saved, const fs::path& checkpoint, std::ostream& out) {
+  const int64_t now = ranks(s);
+  if (saved == now) return;
+  const std::string was = std::to_string(saved) + (saved == 1 ? " process" : " processes");
+  if (s.opts.batchnorm == BatchNormMode::local)
+    throw std::invalid_argument("--resume: '" + checkpoint.string() + "' was written by a run on " + was +
+                                " with --batchnorm local; on " + std::to_string(now) +
+                                " its BatchNorm statistics would cover other slices of each batch, another "
+                                "computation. Resume it with mpirun -np " + std::to_string(saved));
+  out << "the run was trained on " << was << " until now, and goes on on " << now
+      << ": with synchronized BatchNorm the same computation, up to floating-point rounding\n";
+}
+
 // The newest usable checkpoint into the model and the loop state; false when the run has none yet.
 bool restore_newest(RunState& s, std::ostream& out) {
   auto found = find_resume_point(s.dir, s.model, s.per_epoch, out);
@@ -106,6 +121,7 @@ bool restore_newest(RunState& s, std::ostream& out) {
     return false;
   }
   const Checkpoint& c = found->checkpoint;
+  check_world_size(s, c.loop.world_size, found->path, out);
   restore(s.model, c);
   std::istringstream(c.loop.rng) >> s.rng;
   s.fixed_noise = c.loop.fixed_noise;
@@ -287,7 +303,7 @@ void save_checkpoint(RunState& s) {
   c.adam_d = capture_adam(s.model, Net::discriminator);
   const auto pos = s.loader.position();
   c.loop = {s.iter, pos.epoch, pos.batch, rng_text(s.rng), {rl::kGridImages, s.model.config().nz}, s.fixed_noise,
-            s.wall_seconds};
+            s.wall_seconds, ranks(s)};
   c.options = to_config_text(s.opts);
   const fs::path path = rl::checkpoint_path(s.dir, s.iter);
   save_checkpoint(path, c);

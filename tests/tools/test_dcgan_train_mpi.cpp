@@ -212,3 +212,26 @@ TEST_F(TrainMpi, RanksGivenDifferentOptionsStopNamingTheDifference) {
   EXPECT_NE(r.err.find("this rank's run differs from rank 0's: --ngf 16 (rank 0: 8)"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(base / "run" / "metrics.csv")) << "no step may have run";
 }
+
+// Checkpoints record the processes that wrote them. Resumed on another number: with synchronized BatchNorm it goes
+// on (the same computation), saying so; with --batchnorm local it is refused, naming the number to resume with.
+TEST_F(TrainMpi, ResumeOnAnotherNumberOfRanks) {
+  const fs::path base = testsupport::fresh_dir("train_mpi_other_n");
+  const std::string args = " train --data " + cache_dir().string() + kSmall + " --iters 4 --checkpoint-every 2";
+  for (const char* mode : {"sync", "local"}) {
+    const fs::path out = base / mode;
+    auto r = run(kMpirun + " -np 2 " + kDcgan + args + " --batchnorm " + mode + " --out " + out.string());
+    ASSERT_EQ(r.status, 0) << r.err;
+    r = run(kDcgan + " train --out " + out.string() + " --resume --iters 8 --no-progress");
+    if (std::string(mode) == "sync") {
+      EXPECT_EQ(r.status, 0) << r.err;
+      EXPECT_NE(r.out.find("trained on 2 processes until now, and goes on on 1"), std::string::npos) << r.out;
+      EXPECT_EQ(metrics_rows(out).size(), 9u);
+    } else {
+      EXPECT_EQ(r.status, 2) << r.err;
+      EXPECT_NE(r.err.find("with --batchnorm local"), std::string::npos) << r.err;
+      EXPECT_NE(r.err.find("Resume it with mpirun -np 2"), std::string::npos) << r.err;
+      EXPECT_EQ(metrics_rows(out).size(), 5u) << "a refused resume changes nothing";
+    }
+  }
+}
