@@ -231,20 +231,20 @@ void BatchNorm::update_running_stats() {
   ++t_.num_batches_tracked.value;
 }
 
-void BatchNorm::backward(bool accumulate) {
-  if (!bwd_) throw std::logic_error("nn::BatchNorm::backward on a layer built for inference");
+// d src into the producer's diff_dst (synchronized: with the statistics terms); d gamma, d beta stay computed.
+void BatchNorm::compute_diff_src(const char* caller) {
+  if (!bwd_) throw std::logic_error(std::string("nn::BatchNorm::") + caller + " on a layer built for inference");
   bwd_->execute(ctx_.stream, bwd_args_);
   if (sync_) add_statistics_terms();
   diff_src_.execute(ctx_.stream);
+}
+
+void BatchNorm::backward(bool accumulate) {
+  compute_diff_src("backward");
   diff_scale_.deliver(ctx_.stream, accumulate);
   diff_shift_.deliver(ctx_.stream, accumulate);
 }
 
-void BatchNorm::backward_data() {
-  if (!bwd_) throw std::logic_error("nn::BatchNorm::backward_data on a layer built for inference");
-  bwd_->execute(ctx_.stream, bwd_args_);
-  if (sync_) add_statistics_terms();
-  diff_src_.execute(ctx_.stream);
-}
+void BatchNorm::backward_data() { compute_diff_src("backward_data"); }
 
 }  // namespace nn

@@ -76,6 +76,7 @@ class BatchNorm {
 
  private:
   void update_running_stats();
+  void compute_diff_src(const char* caller);
   void build_sync(const dnnl::memory::desc& src_md, dnnl::normalization_flags flags);
   void combine_statistics();      // sync: the ranks' statistics -> mean_, variance_
   void add_statistics_terms();    // sync: sums over ranks -> the correction's coefficients, then d src += b x + a

@@ -18,7 +18,8 @@ double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::
 
 }  // namespace
 
-GradientAverage::GradientAverage(Context& ctx, const std::vector<std::vector<Param*>>& layers) : ctx_(ctx) {
+GradientAverage::GradientAverage(Context& ctx, const std::vector<std::vector<Param*>>& layers)
+    : ctx_(ctx), overlap_(ctx.overlap_gradient_average) {
   if (!ctx.comm) throw std::logic_error("nn::GradientAverage: the context has no group of processes");
   size_t filled = 0;
   for (size_t k = layers.size(); k-- > 0;) {
@@ -54,6 +55,12 @@ void GradientAverage::start(Bucket& b) {
     at += g.size();
   }
   ctx_.comm->start_allreduce_sum(b.host.data(), b.host.size());
+  b.started = true;
+}
+
+LayerDone GradientAverage::hook() {
+  if (!overlap_) return {};
+  return [this](size_t k) { layer_done(k); };
 }
 
 void GradientAverage::layer_done(size_t k) {
@@ -65,11 +72,14 @@ void GradientAverage::layer_done(size_t k) {
 }
 
 void GradientAverage::finish() {
+  for (const Bucket& b : buckets_)  // without overlap: all of them, in the order backward would have started them
+    if (!b.started) layer_done(b.first_layer);
   const auto t = Clock::now();
   ctx_.comm->wait_all();
   wait_seconds_ += since(t);
   const float scale = 1.f / static_cast<float>(ctx_.comm->size());
   for (Bucket& b : buckets_) {
+    b.started = false;
     size_t at = 0;
     for (const Param* p : b.params) {
       HostView<float> g(ctx_, p->grad);
@@ -78,11 +88,6 @@ void GradientAverage::finish() {
     }
   }
   seconds_ += since(t);
-}
-
-void GradientAverage::average() {
-  for (const Bucket& b : buckets_) layer_done(b.first_layer);
-  finish();
 }
 
 namespace {

@@ -6,10 +6,12 @@
 // Overlap (DDP's bucketed reducer, Li et al., "PyTorch Distributed", VLDB 2020): the grads are reduced in buckets
 // of whole layers, filled in the order backward finishes them (last layer first), and a bucket's allreduce starts,
 // non-blocking, as soon as its first (lowest) layer is done, while backward goes on below it. Between two layers
-// the network calls layer_done(), which also lets started sums advance (MPI progresses them only inside MPI calls);
-// finish() waits for what is left. DDP's 25 MB bucket would hold every layer of a DCGAN (D at 64 px: 11 MB), so
-// nothing would overlap: a bucket here is one layer, with small neighbours merged until it holds kMinBucketBytes
-// (the size DDP gives its first bucket), so that no allreduce is a few hundred bytes of latency.
+// the network calls hook(), which also lets started sums advance (MPI progresses them only inside MPI calls);
+// finish() waits for what is left. Without overlap (ctx.overlap_gradient_average false) hook() is empty and
+// finish() starts every bucket itself, in the same order: the same sums. DDP's 25 MB bucket would hold every layer
+// of a DCGAN (D at 64 px: 11 MB), so nothing would overlap: a bucket here is one layer, with small neighbours merged
+// until it holds kMinBucketBytes (the size DDP gives its first bucket), so that no allreduce is a few hundred bytes
+// of latency.
 // Every rank receives the same bits, so the optimizer keeps the weights identical on all ranks.
 #pragma once
 #include "nn/collectives.hpp"
@@ -27,20 +29,19 @@ inline constexpr size_t kMinBucketBytes = 1u << 20;
 
 class GradientAverage {
  public:
-  // layers: one network's Params per layer, in forward order (their grads are f32 plain). ctx.comm must be set.
+  // layers: one network's Params per layer, in forward order (their grads are f32 plain). ctx.comm must be set;
+  // ctx.overlap_gradient_average chooses whether buckets start during backward.
   GradientAverage(Context& ctx, const std::vector<std::vector<Param*>>& layers);
 
-  // Backward has finished layer k's grads (called for k = L-1 down to 0): when that completes a bucket, its
-  // allreduce starts. Also advances the started ones.
-  void layer_done(size_t k);
-  // Waits for every bucket and writes grad := (sum over ranks of grad) / ranks. Each layer must have been done.
+  // What the network's backward calls after layer k's grads are final (k = L-1 down to 0): when that completes a
+  // bucket, its allreduce starts, and the started ones advance. Empty without overlap.
+  LayerDone hook();
+  // Starts the buckets not started yet, waits for every one and writes grad := (sum over ranks of grad) / ranks.
   void finish();
-  // Both at once, after a whole backward pass (no overlap).
-  void average();
 
   size_t buckets() const { return buckets_.size(); }
   size_t bytes() const;                                // reduced per step: the grads' f32 bytes
-  double seconds() const { return seconds_; }          // wall time in layer_done() and finish() so far
+  double seconds() const { return seconds_; }          // wall time in the hook and finish() so far
   double wait_seconds() const { return wait_seconds_; }  // of which waiting in finish(): communication not hidden
 
  private:
@@ -48,10 +49,13 @@ class GradientAverage {
     size_t first_layer = 0;      // the bucket is complete when this layer (its lowest) is done
     std::vector<Param*> params;  // its layers' Params, last layer first
     std::vector<float> host;     // [sum of their numel] staging
+    bool started = false;        // this step
   };
+  void layer_done(size_t k);
   void start(Bucket& b);
 
   Context& ctx_;
+  const bool overlap_;
   std::vector<Bucket> buckets_;  // in the order backward fills them
   double seconds_ = 0, wait_seconds_ = 0;
 };

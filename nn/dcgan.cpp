@@ -88,19 +88,6 @@ struct Dcgan::Impl {
   std::map<int, Sampler> samplers;
   std::vector<float> logits, diff;  // [B] host scratch for the loss
 
-  // The hook that starts a GradientAverage's buckets during backward (none: one process, or no overlap).
-  LayerDone overlap(GradientAverage* a) {
-    if (!a || !overlap_average) return {};
-    return [a](size_t k) { a->layer_done(k); };
-  }
-  void finish_average(GradientAverage* a) {
-    if (!a) return;
-    if (overlap_average)
-      a->finish();
-    else
-      a->average();
-  }
-  bool overlap_average = true;
 
   // sigmoid + BCE of D's last forward pass against `target`; writes d loss/d logits for D's backward.
   BceResult loss(Context& ctx, float target) {
@@ -145,7 +132,6 @@ Dcgan::Dcgan(Context& ctx, const DcganConfig& cfg, const AdamConfig& adam, const
   }
   m.adam_g = std::make_unique<Adam>(ctx, generator_params(), adam);
   m.adam_d = std::make_unique<Adam>(ctx, discriminator_params(), adam);
-  m.overlap_average = ctx.overlap_gradient_average;
   if (distributed(ctx.comm)) {
     const int L = layer_count(cfg.image_size);
     m.average_g = std::make_unique<GradientAverage>(
@@ -192,8 +178,8 @@ StepResult Dcgan::train_step(const float* real, const float* noise) {
   const BceResult fake_r = m.loss(ctx_, 0.f);
   // Data-parallel: D's grads are final in this pass; their mean over the ranks (the global batch's gradient) is
   // reduced bucket by bucket while it goes on.
-  m.d->backward_params(/*accumulate=*/true, m.overlap(m.average_d.get()));
-  m.finish_average(m.average_d.get());
+  m.d->backward_params(/*accumulate=*/true, m.average_d ? m.average_d->hook() : LayerDone{});
+  if (m.average_d) m.average_d->finish();
   m.adam_d->step();
   m.d->load_weights();
 
@@ -201,8 +187,8 @@ StepResult Dcgan::train_step(const float* real, const float* noise) {
   m.d->forward();
   const BceResult gen_r = m.loss(ctx_, 1.f);
   m.d->backward_input();  // into G's diff_out
-  m.g->backward(m.overlap(m.average_g.get()));
-  m.finish_average(m.average_g.get());
+  m.g->backward(m.average_g ? m.average_g->hook() : LayerDone{});
+  if (m.average_g) m.average_g->finish();
   m.adam_g->step();
   wait(ctx_);
   StepResult r{real_r.loss + fake_r.loss, gen_r.loss, real_r.mean_prob, fake_r.mean_prob, gen_r.mean_prob};

@@ -58,6 +58,13 @@ Iteration next_batch(RunState& s) {
   return it;
 }
 
+// "training stopped." and where the run can continue from: what every error that stops a run mid-way ends with.
+std::string stopped_text(const RunState& s) {
+  return "training stopped." + (s.last_checkpoint.empty()
+                                    ? std::string(" No checkpoint was written yet.")
+                                    : " The last good checkpoint is " + s.last_checkpoint.string());
+}
+
 // Norms, the non-finite check (which stops the run), the health signals and the row's step columns.
 void observe(RunState& s, Iteration& it) {
   s.clock.time(Phase::bookkeeping, [&] {
@@ -65,10 +72,8 @@ void observe(RunState& s, Iteration& it) {
     if (auto bad = first_non_finite(norms.named(it.step, s.g_names, s.d_names))) {
       s.warnings->append({std::to_string(s.iter), "non_finite", "non-finite " + *bad});
       s.progress->clear();
-      throw std::runtime_error("iteration " + std::to_string(s.iter) + ": " + *bad + " is not finite; training " +
-                               "stopped." + (s.last_checkpoint.empty()
-                                                 ? std::string(" No checkpoint was written yet.")
-                                                 : " The last good checkpoint is " + s.last_checkpoint.string()));
+      throw std::runtime_error("iteration " + std::to_string(s.iter) + ": " + *bad + " is not finite; " +
+                               stopped_text(s));
     }
     it.raised = s.health.observe_losses(s.iter, it.step.loss_d, it.step.loss_g);
     const bool per_layer = s.iter % s.opts.norms_every == 0;
@@ -158,9 +163,7 @@ void maybe_checkpoint(RunState& s, int signal) {
   if (s.comm && (due || every(s.iter, kWeightCheckEvery)))
     if (auto diverged = nn::find_diverged_weights(s.model, *s.comm))
       throw std::runtime_error("iteration " + std::to_string(s.iter) + ": the ranks' weights differ (" + *diverged +
-                               "); training stopped" +
-                               (s.last_checkpoint.empty() ? std::string()
-                                                          : ". The last good checkpoint is " + s.last_checkpoint.string()));
+                               "); " + stopped_text(s));
   if (due && s.writer) s.clock.time(Phase::checkpoint, [&] { save_checkpoint(s); });
 }
 
@@ -188,7 +191,8 @@ TrainResult finish(RunState& s, int64_t first_iter, int signal, std::ostream& ou
     result.status = TrainResult::Status::interrupted;
     result.signal = signal;
   }
-  if (s.iter > first_iter) out << s.clock.summary(s.iter - first_iter, s.opts.batch) << communication_summary(s, first_iter);
+  if (s.iter > first_iter)
+    out << s.clock.summary(s.iter - first_iter, s.opts.batch) << communication_summary(s, first_iter);
   result.run_dir = s.dir;
   result.last_checkpoint = s.last_checkpoint;
   result.iterations = s.iter;

@@ -2,6 +2,7 @@
 // by celeba-pack): the run directory's files, exact resume after kill -9, option errors, sampling.
 #include "pipeline/h5.hpp"
 #include "support/fashion_cache.hpp"
+#include "support/metrics_csv.hpp"
 #include "support/run.hpp"
 #include "trainer/checkpoint.hpp"
 #include "trainer/csv_log.hpp"
@@ -15,6 +16,7 @@
 #include <thread>
 
 namespace fs = std::filesystem;
+using testsupport::metrics_without_timing;
 using testsupport::run;
 using testsupport::slurp;
 
@@ -41,18 +43,6 @@ std::vector<std::string> lines(const std::string& s) {
   return out;
 }
 
-// metrics.csv without the timing columns (images_per_s, wall_s), which differ between any two runs.
-std::vector<std::string> metrics_without_timing(const fs::path& run_dir) {
-  auto rows = lines(slurp(run_dir / "metrics.csv"));
-  for (auto& r : rows) {
-    const auto cells = trainer::csv_split(r);
-    std::string kept;
-    for (size_t i = 0; i < cells.size(); ++i)
-      if (i != trainer::kColImagesPerS && i != trainer::kColWall) kept += cells[i] + ",";
-    r = kept;
-  }
-  return rows;
-}
 
 }  // namespace
 

@@ -2,24 +2,25 @@
 // run is the one-process run at the same global batch, rank 0 alone writes the run directory, and a bad option or
 // a failure on one rank ends every rank with a message naming it.
 #include "support/fashion_cache.hpp"
+#include "support/metrics_csv.hpp"
 #include "support/run.hpp"
-#include "trainer/csv_log.hpp"
 #include "trainer/metrics_row.hpp"
+#include "trainer/run_layout.hpp"
 
 #include <gtest/gtest.h>
 #include <signal.h>
 
 #include <algorithm>
 #include <chrono>
-#include <thread>
 #include <cmath>
 #include <cstdio>
 #include <functional>
-#include <sstream>
+#include <thread>
 
 namespace fs = std::filesystem;
+using testsupport::metrics_rows;
+using testsupport::metrics_without_timing;
 using testsupport::run;
-using testsupport::slurp;
 
 namespace {
 
@@ -34,13 +35,6 @@ const fs::path& cache_dir() {
   return dir;
 }
 
-std::vector<std::vector<std::string>> metrics_rows(const fs::path& run_dir) {
-  std::vector<std::vector<std::string>> rows;
-  std::stringstream in(slurp(run_dir / "metrics.csv"));
-  std::string l;
-  while (std::getline(in, l)) rows.push_back(trainer::csv_split(l));
-  return rows;
-}
 
 class TrainMpi : public ::testing::Test {
  protected:
@@ -129,22 +123,13 @@ TEST_F(TrainMpi, OneRankFailingToOpenTheDataEndsTheJob) {
 
 namespace {
 
-// metrics.csv without the timing columns (images_per_s, wall_s), which differ between any two runs.
-std::vector<std::vector<std::string>> metrics_without_timing(const fs::path& run_dir) {
-  auto rows = metrics_rows(run_dir);
-  for (auto& r : rows)
-    for (size_t c : {trainer::kColWall, trainer::kColImagesPerS})  // the larger index first
-      if (c < r.size()) r.erase(r.begin() + static_cast<std::ptrdiff_t>(c));
-  return rows;
-}
-
-// Starts a 2-rank run, waits for its checkpoint of iteration 20, and interrupts it with `stop` (which returns the
-// exit status it expects). Returns the rows it had written.
+// Starts a 2-rank run, waits for its checkpoint of iteration 20, and interrupts it with `stop`. *status gets the
+// job's exit status (-1: still running 60 s later). Returns the rows it had written.
 size_t interrupt_after_checkpoint_20(const std::string& cmd, const fs::path& run_dir,
                                      const std::function<void(pid_t mpirun)>& stop, int* status) {
   const auto proc = testsupport::spawn(cmd, run_dir.string() + "_log");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (!fs::exists(run_dir / "checkpoints/ckpt_0000020.h5") && std::chrono::steady_clock::now() < deadline)
+  while (!fs::exists(trainer::run_layout::checkpoint_path(run_dir, 20)) && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   stop(proc.pid);
   *status = testsupport::wait_exit(proc, 60);  // -1: still running after 60 s (a rank left waiting)
@@ -193,8 +178,7 @@ TEST_F(TrainMpi, KilledRankOrSigtermThenResumeEqualsAnUninterruptedRun) {
   EXPECT_NE(status, 0);
   EXPECT_NE(status, -1) << "the job was still running 60 s after SIGTERM";
   EXPECT_LT(rows_stopped, expected.size()) << "the run finished before SIGTERM; the test proves nothing";
-  const fs::path last = stopped / "checkpoints" / ("ckpt_" + std::string(7 - std::to_string(rows_stopped - 1).size(), '0') +
-                                                   std::to_string(rows_stopped - 1) + ".h5");
+  const fs::path last = trainer::run_layout::checkpoint_path(stopped, static_cast<int64_t>(rows_stopped) - 1);
   EXPECT_TRUE(fs::exists(last)) << "a checkpoint of the last iteration written (" << last << ")";
   r = run(train + " --out " + stopped.string() + " --resume --no-progress");
   ASSERT_EQ(r.status, 0) << r.out << r.err;
