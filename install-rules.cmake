@@ -17,7 +17,7 @@ set(DCGAN_DEB_DEVELOPMENT dcgan-onednn-dev)
 # The exported libraries. Their headers keep the include lines of the source tree ("nn/dcgan.hpp",
 # "portable_random.hpp", "common/cli.hpp"), under one directory of the project's own so that no generic nn/ or
 # pipeline/ lands in /usr/include.
-set(DCGAN_LIBRARIES pipeline nn trainer portable_random cli)
+set(DCGAN_LIBRARIES pipeline nn trainer portable_random collectives cli)
 set(DCGAN_INSTALL_INCLUDEDIR "${CMAKE_INSTALL_INCLUDEDIR}/dcgan_onednn")
 
 # Installed archives carry the project's name: a bare libpipeline.a would sit beside Debian's libpipeline-dev

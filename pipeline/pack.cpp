@@ -1,203 +1,45 @@
-// The pack: the oneTBB flow graph from the source to the ShardWriter, then the manifest (see pack.hpp). Options,
-// the output directory and --resume are pack_output.cpp's.
-//
-// Built with -fno-sanitize=vptr (pipeline/CMakeLists.txt): oneTBB's flow-graph tasks trip UBSan's vptr check
-// inside TBB's own headers.
+// The pack (see pack.hpp): in one process, the flow graph (pack_graph.hpp) from the source into the ShardWriter;
+// across MPI ranks, each rank's slice into its spool, then the shards from the spools (pack_ranks.hpp). Then the
+// manifest. Options, the output directory and --resume are pack_output.cpp's.
 #include "pipeline/pack.hpp"
 
 #include "pipeline/atomic_file.hpp"
-#include "pipeline/cache_h5.hpp"
-#include "pipeline/celeba_meta.hpp"
-#include "pipeline/crc32.hpp"
 #include "pipeline/manifest.hpp"
+#include "pipeline/pack_graph.hpp"
 #include "pipeline/pack_options.hpp"
 #include "pipeline/pack_output.hpp"
+#include "pipeline/pack_ranks.hpp"
 #include "pipeline/shard_writer.hpp"
-
-#include <oneapi/tbb/concurrent_queue.h>
-#include <oneapi/tbb/enumerable_thread_specific.h>
-#include <oneapi/tbb/flow_graph.h>
-#include <oneapi/tbb/global_control.h>
-#include <oneapi/tbb/info.h>
+#include "pipeline/h5.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <random>
 #include <stdexcept>
 
 namespace pipeline {
 
 namespace fs = std::filesystem;
 namespace cf = cache_format;
-namespace flow = tbb::flow;
 
 namespace {
 
-// One input travelling through the graph; a pool of them is reused, so memory stays flat.
-struct Work {
-  int64_t seq = 0;     // position in this run (sequencer key)
-  int64_t source = 0;  // position in the source order
-  SourceItem item;
-  std::vector<uint8_t> out;    // stored image bytes [C,S,S]
-  std::vector<float> scratch;  // float16 store: normalized floats before conversion
-  uint32_t crc = 0;            // CRC-32 of out (crc32.hpp), computed in the parallel stage
-  bool rejected = false;
-  std::string reason;
+// The one-process sink: every input straight into the ShardWriter, with its name and metadata from the source.
+class ShardSink final : public PackSink {
+ public:
+  ShardSink(const Source& s, ShardWriter& w) : s_(s), w_(w) {}
+  void image(int64_t i, const uint8_t* image, uint32_t crc) override {
+    w_.append(i, s_.name(i), image, s_.has_attributes() ? s_.attributes(i) : nullptr,
+              s_.has_partition() ? s_.partition(i) : 0, s_.has_labels() ? s_.label(i) : 0, crc);
+  }
+  void reject(int64_t i, const std::string& reason) override { w_.reject(i, s_.name(i), reason); }
+  void finish() override { w_.finish(); }
+
+ private:
+  const Source& s_;
+  ShardWriter& w_;
 };
-
-// What the nodes of one run share. The reader (next, pool) and the writer (writer, progress, written) are each
-// serial and pass Work through free_work, a concurrent queue; encode_item runs in parallel and touches only its
-// Work and its thread's Transform.
-struct Run {
-  Run(const PackOptions& o, const Source& source, const ShardSpec& spec, ShardWriter& writer, Progress& progress,
-      int64_t start, int64_t count)
-      : o(o), source(source), spec(spec), writer(writer), progress(progress), start(start), count(count), next(start) {}
-  const PackOptions& o;
-  const Source& source;
-  const ShardSpec& spec;
-  ShardWriter& writer;
-  Progress& progress;
-  const int64_t start, count;
-  int64_t next, written = 0;
-  tbb::enumerable_thread_specific<std::unique_ptr<Transform>> transforms;
-  std::vector<std::unique_ptr<Work>> pool;  // owned here; the queue hands out free ones
-  tbb::concurrent_queue<Work*> free_work;
-};
-
-std::string reject_reason(const SourceItem& item, const std::string& why) {
-  if (!item.pixels && looks_like_html(item.bytes))
-    return "an HTML page, not an image (a failed download saved under an image name?)";
-  return why;
-}
-
-// The reader node's body: the next input in source order, read into a free Work.
-Work* read_item(Run& r, tbb::flow_control& fc) {
-  if (r.next >= r.count) {
-    fc.stop();
-    return nullptr;
-  }
-  Work* w = nullptr;
-  if (!r.free_work.try_pop(w)) {  // at most tokens + 1 are ever created (the limiter bounds those in flight)
-    r.pool.push_back(std::make_unique<Work>());
-    w = r.pool.back().get();
-  }
-  w->source = r.next;
-  w->seq = r.next - r.start;
-  w->rejected = false;
-  w->reason.clear();
-  try {
-    r.source.read(r.next, w->item);
-  } catch (const RejectedInput& e) {
-    w->rejected = true;
-    w->reason = e.what();
-  }
-  ++r.next;
-  return w;
-}
-
-// Decodes, resizes and crops w.item into w.out as the store's element type: uint8, normalized float32, or
-// normalized float16 (through w.scratch). Throws RejectedInput.
-void transform_item(Transform& tf, const ShardSpec& spec, Work& w) {
-  const SourceItem& it = w.item;
-  if (spec.store == Store::uint8) {
-    if (it.pixels) tf.pixels(it.bytes.data(), it.width, it.height, it.channels, w.out.data());
-    else tf.encoded(it.bytes, w.out.data());
-    return;
-  }
-  const float mean = static_cast<float>(spec.mean), stdev = static_cast<float>(spec.std);
-  float* f = reinterpret_cast<float*>(w.out.data());
-  if (spec.store == Store::float16) {
-    w.scratch.resize(spec.image_elems());
-    f = w.scratch.data();
-  }
-  if (it.pixels) tf.pixels(it.bytes.data(), it.width, it.height, it.channels, f, mean, stdev);
-  else tf.encoded(it.bytes, f, mean, stdev);
-  if (spec.store == Store::float16) {
-    auto* h = reinterpret_cast<uint16_t*>(w.out.data());
-    for (size_t i = 0; i < w.scratch.size(); ++i) h[i] = cacheh5::float_to_half(w.scratch[i]);
-  }
-}
-
-// The transform node's body, run in parallel: the stored image and its CRC, or the reason it is rejected.
-void encode_item(Run& r, Work& w) {
-  if (w.rejected) return;
-  auto& tf = r.transforms.local();
-  if (!tf) tf = std::make_unique<Transform>(r.o.transform);
-  w.out.resize(r.spec.image_bytes());
-  try {
-    transform_item(*tf, r.spec, w);
-    // The checksum runs here, in parallel, rather than in the serial writer that would otherwise carry it.
-    w.crc = crc32_update(0, {w.out.data(), w.out.size()});
-  } catch (const RejectedInput& e) {
-    w.rejected = true;
-    w.reason = reject_reason(w.item, e.what());
-    // The next image on this thread starts from a fresh Transform, so that no image's result can depend on
-    // which bad file the same thread met before (and so on --threads).
-    tf.reset();
-  }
-}
-
-// The writer node's body, serial and in source order: the sample or its reject goes to the ShardWriter.
-void write_item(Run& r, Work* w) {
-  const int64_t i = w->source;
-  const Source& s = r.source;
-  if (w->rejected) {
-    if (r.o.fail_on_error)
-      throw std::runtime_error("'" + (r.o.input / s.name(i)).string() + "': " + w->reason +
-                               " (--on-error fail stops at the first bad input; the default, skip, records it "
-                               "in rejected.txt and goes on)");
-    r.writer.reject(i, s.name(i), w->reason);
-  } else {
-    r.writer.append(i, s.name(i), w->out.data(), s.has_attributes() ? s.attributes(i) : nullptr,
-                    s.has_partition() ? s.partition(i) : 0, s.has_labels() ? s.label(i) : 0, w->crc);
-  }
-  r.free_work.push(w);
-  r.progress.update(++r.written);
-}
-
-// reader -> limiter -> transform (unlimited) -> sequencer -> writer (serial) -> limiter decrement (see pack.hpp).
-void run_graph(Run& r, size_t tokens) {
-  flow::graph g;
-  flow::input_node<Work*> reader(g, [&](tbb::flow_control& fc) { return read_item(r, fc); });
-  flow::limiter_node<Work*> limiter(g, tokens);
-  flow::function_node<Work*, Work*> transform(g, flow::unlimited, [&](Work* w) {
-    encode_item(r, *w);
-    return w;
-  });
-  flow::sequencer_node<Work*> sequencer(g, [](Work* const& w) { return static_cast<size_t>(w->seq); });
-  flow::function_node<Work*, flow::continue_msg> write(g, flow::serial, [&](Work* w) {
-    write_item(r, w);
-    return flow::continue_msg();
-  });
-  flow::make_edge(reader, limiter);
-  flow::make_edge(limiter, transform);
-  flow::make_edge(transform, sequencer);
-  flow::make_edge(sequencer, write);
-  flow::make_edge(write, limiter.decrementer());
-  reader.activate();
-  g.wait_for_all();
-}
-
-// Packs inputs [start, count) of the source into the writer's shards, with --threads workers.
-void pack_inputs(const PackOptions& o, const Source& source, const ShardSpec& spec, ShardWriter& writer,
-                 int64_t start, int64_t count) {
-  std::unique_ptr<tbb::global_control> threads;
-  if (o.threads > 0)
-    threads = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, size_t(o.threads));
-  const int workers = o.threads > 0 ? o.threads : tbb::info::default_concurrency();
-  const int tokens = o.tokens > 0 ? o.tokens : std::max(16, 8 * workers);
-  Progress progress("packing", count - start, "images", o.progress, o.log);
-  Run r(o, source, spec, writer, progress, start, count);
-  try {
-    run_graph(r, static_cast<size_t>(tokens));
-    writer.finish();
-  } catch (const std::exception& e) {
-    if (o.progress != Progress::Mode::quiet && o.log) std::fputc('\n', o.log);
-    if (dynamic_cast<const h5::Error*>(&e)) rethrow_with_disk_state(o, e);
-    throw;
-  }
-  progress.finish();
-}
 
 void count_into(PackSummary& sum, const ManifestData& m) {
   sum.packed = m.count();
@@ -207,13 +49,14 @@ void count_into(PackSummary& sum, const ManifestData& m) {
 
 // The cache's table: the shards and rejects kept by --resume, then this run's.
 ManifestData make_manifest(const PackOptions& o, const Source& source, const ShardSpec& spec,
-                           const Resumed& resumed, const ShardWriter& writer) {
+                           const Resumed& resumed, const std::vector<ShardInfo>& shards,
+                           const std::vector<RejectRecord>& rejected) {
   ManifestData m;
   m.spec = spec;
   m.shards = resumed.shards;
-  m.shards.insert(m.shards.end(), writer.completed().begin(), writer.completed().end());
+  m.shards.insert(m.shards.end(), shards.begin(), shards.end());
   m.rejected = resumed.rejected;
-  m.rejected.insert(m.rejected.end(), writer.rejected().begin(), writer.rejected().end());
+  m.rejected.insert(m.rejected.end(), rejected.begin(), rejected.end());
   m.source_count = source.count();
   m.options = options_record(o, source.layout());
   return m;
@@ -256,16 +99,7 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-}  // namespace
-
-PackSummary pack(const PackOptions& o) {
-  // After a failed write (a full disk) HDF5 1.10 keeps the file in a state that its exit-time cleanup cannot
-  // close: H5_term_library crashes in H5F__close_cb, and `celeba-pack` would die of SIGSEGV instead of exiting
-  // with status 1 and its message. The pack closes every file it opens itself, so the exit-time cleanup is not
-  // needed. H5dont_atexit only works before HDF5's first call; when the process already used HDF5 (a test
-  // harness), it fails harmlessly and that process keeps the library's cleanup.
-  H5dont_atexit();
-  validate_options(o);
+PackSummary pack_one_process(const PackOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
   const auto source = open_pack_source(o);
   PackSummary sum;
@@ -275,7 +109,7 @@ PackSummary pack(const PackOptions& o) {
 
   // One writer per output, held until pack() returns (or the process dies): a second pack stops here, naming the
   // holder, instead of interleaving its shards with this one's.
-  const DirLock lock = lock_output(o);
+  const auto lock = lock_output(o);
   prepare_output(o);
   if (const auto done = o.resume ? finished_cache(o, spec.pack_key) : std::nullopt) {
     count_into(sum, *done);
@@ -290,9 +124,10 @@ PackSummary pack(const PackOptions& o) {
   check_free_space(o, count - start, spec.image_bytes());
 
   ShardWriter writer(o.output, spec, sum.resumed_shards, start, count);
-  pack_inputs(o, *source, spec, writer, start, count);
+  ShardSink sink(*source, writer);
+  pack_inputs(o, *source, spec, sink, start, count);
 
-  const ManifestData m = make_manifest(o, *source, spec, resumed, writer);
+  const ManifestData m = make_manifest(o, *source, spec, resumed, writer.completed(), writer.rejected());
   count_into(sum, m);
   sum.processed = count - start;
   write_pack_manifest(o, m);
@@ -301,6 +136,195 @@ PackSummary pack(const PackOptions& o) {
                                            fs::file_size(o.output / cf::kRejectedFile));
   sum.seconds = seconds_since(t0);
   return sum;
+}
+
+// ---- across MPI ranks (pack_ranks.hpp) ----
+
+// What rank 0 decides about the output, and every rank follows.
+struct JobPlan {
+  int64_t complete = 0;     // --resume found a finished cache: nothing to do
+  int64_t start = 0;        // the first input to pack (after the shards --resume keeps)
+  int64_t first_shard = 0;  // the first shard this run writes
+  uint64_t job = 0;         // this run's number, in the job file and every spool index
+};
+
+// Rank 0 alone speaks: the other ranks' notes, warnings and progress would repeat it.
+PackOptions speaking_options(const PackOptions& o, int rank) {
+  PackOptions r = o;
+  if (rank != 0) {
+    r.log = nullptr;
+    r.progress = Progress::Mode::quiet;
+  }
+  return r;
+}
+
+// What besides the pack key every rank must agree on.
+std::string run_choices(const PackOptions& o) {
+  return std::string(" resume=") + (o.resume ? "1" : "0") + " force=" + (o.force ? "1" : "0") +
+         " on_error=" + (o.fail_on_error ? "fail" : "skip");
+}
+
+// Rank 0 alone, before any rank writes: the output's lock, --force / --resume, the free space the spools and the
+// shards need together, and the job file the other ranks look for.
+JobPlan plan_job(const PackOptions& o, const ShardSpec& spec, int64_t count, std::optional<ManifestData>& done,
+                 Resumed& resumed) {
+  JobPlan plan;
+  done = o.resume ? finished_cache(o, spec.pack_key) : std::nullopt;
+  if (done) {
+    plan.complete = 1;
+    return plan;
+  }
+  resumed = resume_state(o, spec.pack_key, count);
+  plan.start = resumed.next_source;
+  plan.first_shard = static_cast<int64_t>(resumed.shards.size());
+  check_free_space(o, 2 * (count - plan.start), spec.image_bytes());  // spools, then shards
+  std::random_device rd;
+  plan.job = (uint64_t{rd()} << 32) ^ rd();
+  write_file_atomic(job_file(o.output), std::to_string(plan.job));
+  return plan;
+}
+
+std::string read_or_empty(const fs::path& p) {
+  std::FILE* f = std::fopen(p.c_str(), "rb");
+  if (!f) return {};
+  char buf[64];
+  const size_t n = std::fread(buf, 1, sizeof buf, f);
+  std::fclose(f);
+  return std::string(buf, n);
+}
+
+// Writes the planned shards whose writer is `rank` (consecutive ones) through one ShardWriter, fed in source
+// order from the spools as the one-process pack feeds it from the graph: the same bytes.
+void write_rank_shards(const PackOptions& o, const Source& source, const ShardSpec& spec,
+                       const std::vector<Slice>& slices, const std::vector<SpoolIndex>& spools,
+                       const std::vector<PlannedShard>& shards, int rank) {
+  const auto mine = [rank](const PlannedShard& s) { return s.rank == rank; };
+  const auto first = std::find_if(shards.begin(), shards.end(), mine);
+  if (first == shards.end()) return;
+  const auto last = std::find_if(shards.rbegin(), shards.rend(), mine);
+  ShardWriter writer(o.output, spec, first->shard, first->source_begin, last->source_end);
+  ShardSink sink(source, writer);
+  std::vector<std::unique_ptr<SpoolReader>> readers(slices.size());
+  std::vector<uint8_t> image(spec.image_bytes());  // [C,S,S] of the stored type
+  try {
+    size_t r = 0;
+    for (int64_t i = first->source_begin; i < last->source_end; ++i) {
+      while (!slices[r].contains(i)) ++r;
+      const int64_t item = spools[r].item[size_t(i - slices[r].begin)];
+      if (item < 0) {
+        sink.reject(i, spools[r].reasons[size_t(-item - 1)]);
+        continue;
+      }
+      if (!readers[r]) readers[r] = std::make_unique<SpoolReader>(o.output, static_cast<int>(r), spec.image_bytes());
+      readers[r]->read(item, image.data());
+      sink.image(i, image.data(), spools[r].crc[size_t(item)]);
+    }
+    sink.finish();
+  } catch (const h5::Error& e) {
+    rethrow_with_disk_state(o, e);
+  }
+}
+
+// Decodes this rank's slice into its spool; after every rank has, plans the shards from all the spools and writes
+// this rank's. Returns the plan.
+std::vector<PlannedShard> pack_slices(const PackOptions& o, nn::Collectives& g, const Source& source,
+                                      const ShardSpec& spec, const JobPlan& plan) {
+  const int rank = g.rank(), ranks = g.size();
+  std::vector<Slice> slices;
+  for (int r = 0; r < ranks; ++r) slices.push_back(rank_slice(plan.start, source.count(), r, ranks));
+  {
+    SpoolWriter spool(o.output, rank, plan.job, spec.image_bytes(), slices[size_t(rank)]);
+    pack_inputs(o, source, spec, spool, slices[size_t(rank)].begin, slices[size_t(rank)].end,
+                "packing (rank 0 of " + std::to_string(ranks) + ")");
+  }
+  barrier(g);  // every spool is complete
+  std::vector<SpoolIndex> spools;
+  std::vector<uint8_t> accepted;  // [inputs from plan.start]
+  for (int r = 0; r < ranks; ++r) {
+    spools.push_back(read_spool_index(o.output, r, plan.job));
+    if (spools.back().slice.begin != slices[size_t(r)].begin || spools.back().slice.end != slices[size_t(r)].end)
+      throw std::runtime_error("rank " + std::to_string(r) + "'s spool holds another slice of the inputs");
+    for (int64_t item : spools.back().item) accepted.push_back(item >= 0 ? 1 : 0);
+  }
+  const std::vector<PlannedShard> shards = plan_shards(accepted, slices, spec.shard_size, plan.first_shard);
+  pack_note(o, "writing " + std::to_string(shards.size()) + " shards from the " + std::to_string(ranks) +
+                   " ranks' spools");
+  write_rank_shards(o, source, spec, slices, spools, shards, rank);
+  barrier(g);  // every shard is written: no rank reads a spool any more
+  remove_spool(o.output, rank);
+  return shards;
+}
+
+PackSummary pack_across_ranks(const PackOptions& all, nn::Collectives& g) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const int rank = g.rank();
+  const PackOptions o = speaking_options(all, rank);
+  const auto source = open_pack_source(o);
+  const int64_t count = source->count();
+  const ShardSpec spec = make_shard_spec(o, *source, count);
+  check_ranks_agree(g, spec.pack_key + run_choices(o),
+                    "their inputs or options (every rank must read the same --input with the same options)");
+
+  // Rank 0 owns the output directory; it holds the lock until the cache is complete.
+  std::unique_ptr<DirLock> lock;
+  std::optional<ManifestData> done;
+  Resumed resumed;
+  JobPlan plan;
+  if (rank == 0) {
+    lock = lock_output(o);
+    prepare_output(o);
+    plan = plan_job(o, spec, count, done, resumed);
+  }
+  g.broadcast(&plan, sizeof plan, 0);
+  PackSummary sum;
+  sum.source = source->description();
+  if (plan.complete) {
+    if (done) count_into(sum, *done);
+    sum.already_complete = true;
+    sum.resumed_shards = sum.shards;
+    sum.seconds = seconds_since(t0);
+    return sum;
+  }
+  check_all_ok(g, read_or_empty(job_file(o.output)) == std::to_string(plan.job),
+               "cannot see the output directory rank 0 prepared ('" + o.output.string() +
+                   "'): under mpirun every rank writes shards into --output, which must be one directory all ranks "
+                   "share (a shared file system)");
+
+  const std::vector<PlannedShard> shards = pack_slices(o, g, *source, spec, plan);
+  if (rank != 0) return sum;  // rank 0 alone writes the manifest and reports
+
+  std::vector<ShardInfo> infos;
+  std::vector<RejectRecord> rejected;
+  for (const PlannedShard& s : shards) {
+    const ExistingShard e = read_shard_summary(o.output, cf::shard_name(s.shard));
+    infos.push_back(e.info);
+    rejected.insert(rejected.end(), e.rejected.begin(), e.rejected.end());
+    sum.bytes_written += e.info.bytes;
+  }
+  const ManifestData m = make_manifest(o, *source, spec, resumed, infos, rejected);
+  count_into(sum, m);
+  sum.resumed_shards = plan.first_shard;
+  sum.processed = count - plan.start;
+  write_pack_manifest(o, m);
+  std::error_code ec;
+  fs::remove(job_file(o.output), ec);
+  sum.bytes_written += static_cast<int64_t>(fs::file_size(o.output / cf::kManifestFile) +
+                                            fs::file_size(o.output / cf::kRejectedFile));
+  sum.seconds = seconds_since(t0);
+  return sum;
+}
+
+}  // namespace
+
+PackSummary pack(const PackOptions& o) {
+  // After a failed write (a full disk) HDF5 1.10 keeps the file in a state that its exit-time cleanup cannot
+  // close: H5_term_library crashes in H5F__close_cb, and `celeba-pack` would die of SIGSEGV instead of exiting
+  // with status 1 and its message. The pack closes every file it opens itself, so the exit-time cleanup is not
+  // needed. H5dont_atexit only works before HDF5's first call; when the process already used HDF5 (a test
+  // harness), it fails harmlessly and that process keeps the library's cleanup.
+  H5dont_atexit();
+  validate_options(o);
+  return nn::distributed(o.group) ? pack_across_ranks(o, *o.group) : pack_one_process(o);
 }
 
 std::string format_summary(const PackSummary& s, const PackOptions& o) {

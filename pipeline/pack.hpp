@@ -1,12 +1,10 @@
 // pack: reads a dataset once (celeba, folder or idx source) and writes a sharded HDF5 cache, as a oneTBB flow graph
-// (DESIGN.md "celeba-pack"):
+// (pack_graph.hpp, DESIGN.md "celeba-pack"), in one process or across the ranks of an MPI job (pack_ranks.hpp).
 //
-//   input_node (serial file reads, in order) -> limiter_node (K tokens: bounded memory at any dataset size)
-//   -> function_node, unlimited (decode + resize + crop [+ normalize], one Transform per worker thread)
-//   -> sequencer_node (restores input order) -> function_node, serial (ShardWriter) -> limiter decrement.
-//
-// The bytes written depend only on the input and the options that enter the pack key, never on --threads.
+// The bytes written depend only on the input and the options that enter the pack key, never on --threads or on
+// the number of ranks.
 #pragma once
+#include "nn/collectives.hpp"
 #include "pipeline/cache_format.hpp"
 #include "pipeline/progress.hpp"
 #include "pipeline/sources.hpp"
@@ -39,6 +37,9 @@ struct PackOptions {
   Progress::Mode progress = Progress::Mode::automatic;  // quiet for --quiet
   std::FILE* log = stderr;             // warnings, notes and progress; nullptr: silent
   int tokens = 0;                      // limiter tokens; 0: max(16, 8 per thread)
+  // The ranks packing together (mpirun -np N celeba-pack: every rank calls pack() with the same options); nullptr
+  // or a group of one: this process alone. --output must be one directory every rank shares.
+  nn::Collectives* group = nullptr;
 };
 
 struct PackSummary {
@@ -53,7 +54,8 @@ struct PackSummary {
   std::string source;          // what was read, for the log
 };
 
-// Validates the options (std::invalid_argument naming the option), packs, and returns the summary.
+// Validates the options (std::invalid_argument naming the option), packs, and returns the summary (across ranks:
+// rank 0's holds the cache's counts, the other ranks' only the source).
 // Throws std::runtime_error for a missing/empty input, an output another process is packing into (its lock,
 // dir_lock.hpp), an existing output without --resume/--force, a resume with different options, a full disk, every
 // input rejected, or (--on-error fail) the first bad input.

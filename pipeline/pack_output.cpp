@@ -3,6 +3,7 @@
 
 #include "pipeline/cache.hpp"
 #include "pipeline/celeba_meta.hpp"
+#include "pipeline/pack_ranks.hpp"
 
 #include <sys/statvfs.h>
 
@@ -39,6 +40,7 @@ std::string pack_key(const PackOptions& o, const Source& s, int64_t source_count
 
 bool is_cache_file(const std::string& n) {
   return n == cf::kManifestFile || n == cf::kRejectedFile || n.rfind(cf::kShardPrefix, 0) == 0 ||
+         n.rfind(kSpoolPrefix, 0) == 0 ||
          n.rfind(std::string(cf::kManifestFile) + ".tmp", 0) == 0 || n.rfind(std::string(cf::kRejectedFile) + ".tmp", 0) == 0;
 }
 
@@ -88,21 +90,23 @@ ShardSpec make_shard_spec(const PackOptions& o, const Source& s, int64_t source_
   return spec;
 }
 
-DirLock lock_output(const PackOptions& o) {
+std::unique_ptr<DirLock> lock_output(const PackOptions& o) {
   std::error_code ec;
   if (fs::exists(o.output, ec) && !fs::is_directory(o.output, ec))
     throw std::runtime_error("output '" + o.output.string() + "' exists and is not a directory");
-  return DirLock(o.output, "celeba-pack output");
+  return std::make_unique<DirLock>(o.output, "celeba-pack output");
 }
 
 void prepare_output(const PackOptions& o) {
   std::error_code ec;
-  bool empty = true;
-  for (const auto& e : fs::directory_iterator(o.output, ec))
-    if (e.path().filename() != kLockFile) {
+  bool empty = true;  // the lock file, and temporaries a failed run left (nothing of value), do not count
+  for (const auto& e : fs::directory_iterator(o.output, ec)) {
+    const std::string n = e.path().filename().string();
+    if (n != kLockFile && !(is_cache_file(n) && is_temp(n))) {
       empty = false;
       break;
     }
+  }
   if (ec) throw std::runtime_error("cannot list output '" + o.output.string() + "': " + ec.message());
   if (!empty && !o.resume && !o.force)
     throw std::runtime_error("output '" + o.output.string() +

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -26,7 +27,7 @@ ShardSpec make_shard_spec(const PackOptions& o, const Source& s, int64_t source_
 
 // One writer per output: creates the output directory if needed and locks it (dir_lock.hpp) for the life of the
 // returned lock. Throws naming the output when it is not a directory, or naming the process that holds it.
-DirLock lock_output(const PackOptions& o);
+std::unique_ptr<DirLock> lock_output(const PackOptions& o);
 
 // The locked output directory before packing: refuses an existing cache without --resume/--force, clears it with
 // --force, removes stale temporaries. The lock file counts for nothing and stays.

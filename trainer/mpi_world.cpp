@@ -111,6 +111,11 @@ void MpiWorld::abort(int code) const {
   std::exit(code);
 }
 
+std::string MpiWorld::name(const std::string& tool) const {
+  if (size_ == 1) return tool;
+  return tool + " (rank " + std::to_string(rank_) + " of " + std::to_string(size_) + ")";
+}
+
 MpiWorld* mpi_world() { return g_world; }
 
 nn::Collectives* data_parallel_group() { return g_world && g_world->size() > 1 ? g_world : nullptr; }

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 
 namespace trainer {
 
@@ -35,6 +36,10 @@ class MpiWorld final : public nn::Collectives {
   // Ends every process of the job with exit status `code` (MPI_Abort): a rank that failed must not leave the
   // others waiting in a collective. In a world of one, std::exit(code).
   [[noreturn]] void abort(int code) const;
+
+  // What a tool calls itself in its messages: "tool", or "tool (rank R of N)" in a job of several ranks.
+  std::string name(const std::string& tool) const;
+
 
  private:
   bool active_ = false;

@@ -21,18 +21,25 @@ constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 
+// A failure or a usage error (not success, and not 128+signal for an interrupted run).
+inline bool failed(int rc) { return rc == kExitFailure || rc == kExitUsage; }
+
+// Each message goes out in one write: under mpirun, several ranks' stderr lines are forwarded through one stream,
+// and a message written piecewise (std::cerr is unbuffered) came out interleaved with another rank's.
+inline void say(const std::string& message) { std::cerr << message << std::flush; }
+
 template <class Body>
 int run(const std::string& prog, Body&& body) {
   try {
     return body();
   } catch (const boost::program_options::error& e) {
-    std::cerr << prog << ": " << e.what() << "\nTry '" << prog << " --help' for the options.\n";
+    say(prog + ": " + e.what() + "\nTry '" + prog + " --help' for the options.\n");
     return kExitUsage;
   } catch (const std::invalid_argument& e) {
-    std::cerr << prog << ": " << e.what() << "\nTry '" << prog << " --help' for the options.\n";
+    say(prog + ": " + e.what() + "\nTry '" + prog + " --help' for the options.\n");
     return kExitUsage;
   } catch (const std::exception& e) {
-    std::cerr << prog << ": error: " << e.what() << '\n';
+    say(prog + ": error: " + e.what() + "\n");
     return kExitFailure;
   }
 }

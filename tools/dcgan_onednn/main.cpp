@@ -31,10 +31,7 @@ Exit status: 0 success, 2 usage error (bad option or value), 1 any other failure
 
 int main(int argc, char** argv) {
   trainer::MpiWorld world;  // MPI when mpirun or srun started this process; otherwise a world of one, no MPI call
-  const std::string prog = world.size() > 1 ? "dcgan-onednn (rank " + std::to_string(world.rank()) + " of " +
-                                                  std::to_string(world.size()) + ")"
-                                            : "dcgan-onednn";
-  const int rc = cli::run(prog, [&]() -> int {
+  const int rc = cli::run(world.name("dcgan-onednn"), [&]() -> int {
     if (argc < 2) {
       std::cerr << kUsage;
       return cli::kExitUsage;
@@ -57,6 +54,6 @@ int main(int argc, char** argv) {
   });
   // A rank that failed ends the job: the others would wait for it in their next collective. (An interrupted run
   // exits 128+signal on every rank, after the same iteration: no abort.)
-  if ((rc == cli::kExitFailure || rc == cli::kExitUsage) && world.size() > 1) world.abort(rc);
+  if (cli::failed(rc) && world.size() > 1) world.abort(rc);
   return rc;
 }
