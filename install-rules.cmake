@@ -109,7 +109,7 @@ set(CPACK_DEBIAN_${development}_PACKAGE_NAME ${DCGAN_DEB_DEVELOPMENT})
 set(CPACK_DEBIAN_${development}_PACKAGE_SECTION libdevel)
 set(CPACK_COMPONENT_${development}_DESCRIPTION
   "DCGAN training on oneDNN: static libraries, headers and CMake package\n\
-The pipeline, nn, trainer, portable_random and cli libraries of dcgan-onednn, for\n\
+The pipeline, nn, trainer, portable_random, collectives and cli libraries of dcgan-onednn, for\n\
 find_package(DcganOnednn CONFIG) and the DcganOnednn::<library> targets.")
 # The -dev packages of what DcganOnednnConfig.cmake finds again (find_dependency): the static libraries link them.
 set(CPACK_DEBIAN_${development}_PACKAGE_DEPENDS

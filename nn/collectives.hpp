@@ -1,8 +1,10 @@
-// What data-parallel training needs from the processes that train together: rank, size and four collectives.
+// What the processes of one job need from each other: rank, size and a few collectives. Data-parallel training
+// (nn's Context::comm) and the pack across ranks (pipeline's PackOptions::group) run on it.
 //
-// nn stays free of MPI: the trainer hands an implementation (trainer/mpi_world.hpp, on Open MPI) to the Context,
-// and a Context without one (Context::comm == nullptr) is a single process, computing exactly as before. Every call
-// is collective: each rank of the group makes the same calls in the same order with the same sizes.
+// nn and pipeline stay free of MPI: the tools hand them an implementation (trainer/mpi_world.hpp, on Open MPI), and
+// without one (nullptr) they are a single process, computing exactly as before. A header of its own (the
+// `collectives` target), with no dependency. Every call is collective: each rank of the group makes the same calls
+// in the same order with the same sizes.
 #pragma once
 #include <cstddef>
 #include <cstdint>

@@ -99,6 +99,50 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+// The output directory before this run writes: its lock, and what --resume finds there.
+struct Prepared {
+  std::unique_ptr<DirLock> lock;      // held until the pack returns (or the process dies)
+  std::optional<ManifestData> done;   // --resume found the cache finished: nothing to do
+  Resumed resumed;                    // else the complete shards it keeps
+};
+
+// One writer per output: a second pack stops at the lock, naming the holder, instead of interleaving its shards
+// with this one's. Then --force / --resume, and the free space for `copies` of the images still to pack.
+Prepared prepare_pack(const PackOptions& o, const ShardSpec& spec, int64_t count, int copies) {
+  Prepared p;
+  p.lock = lock_output(o);
+  prepare_output(o);
+  p.done = o.resume ? finished_cache(o, spec.pack_key) : std::nullopt;
+  if (p.done) return p;
+  p.resumed = resume_state(o, spec.pack_key, count);
+  check_free_space(o, count - p.resumed.next_source, spec.image_bytes(), copies);
+  return p;
+}
+
+PackSummary complete_summary(PackSummary sum, const ManifestData& done, std::chrono::steady_clock::time_point t0) {
+  count_into(sum, done);
+  sum.already_complete = true;
+  sum.resumed_shards = sum.shards;
+  sum.seconds = seconds_since(t0);
+  return sum;
+}
+
+// Writes dataset.h5 and rejected.txt over the kept shards and this run's, and completes the summary.
+PackSummary finish_pack(PackSummary sum, const PackOptions& o, const Source& source, const ShardSpec& spec,
+                        const Resumed& resumed, const std::vector<ShardInfo>& shards,
+                        const std::vector<RejectRecord>& rejected, std::chrono::steady_clock::time_point t0) {
+  const ManifestData m = make_manifest(o, source, spec, resumed, shards, rejected);
+  count_into(sum, m);
+  sum.resumed_shards = static_cast<int64_t>(resumed.shards.size());
+  sum.processed = source.count() - resumed.next_source;
+  write_pack_manifest(o, m);
+  for (const ShardInfo& s : shards) sum.bytes_written += s.bytes;
+  sum.bytes_written += static_cast<int64_t>(fs::file_size(o.output / cf::kManifestFile) +
+                                            fs::file_size(o.output / cf::kRejectedFile));
+  sum.seconds = seconds_since(t0);
+  return sum;
+}
+
 PackSummary pack_one_process(const PackOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
   const auto source = open_pack_source(o);
@@ -106,36 +150,14 @@ PackSummary pack_one_process(const PackOptions& o) {
   sum.source = source->description();
   const int64_t count = source->count();
   const ShardSpec spec = make_shard_spec(o, *source, count);
+  const Prepared out = prepare_pack(o, spec, count, 1);
+  if (out.done) return complete_summary(sum, *out.done, t0);
 
-  // One writer per output, held until pack() returns (or the process dies): a second pack stops here, naming the
-  // holder, instead of interleaving its shards with this one's.
-  const auto lock = lock_output(o);
-  prepare_output(o);
-  if (const auto done = o.resume ? finished_cache(o, spec.pack_key) : std::nullopt) {
-    count_into(sum, *done);
-    sum.already_complete = true;
-    sum.resumed_shards = sum.shards;
-    sum.seconds = seconds_since(t0);
-    return sum;
-  }
-  const Resumed resumed = resume_state(o, spec.pack_key, count);
-  sum.resumed_shards = static_cast<int64_t>(resumed.shards.size());
-  const int64_t start = resumed.next_source;
-  check_free_space(o, count - start, spec.image_bytes());
-
-  ShardWriter writer(o.output, spec, sum.resumed_shards, start, count);
+  const int64_t start = out.resumed.next_source;
+  ShardWriter writer(o.output, spec, static_cast<int64_t>(out.resumed.shards.size()), start, count);
   ShardSink sink(*source, writer);
   pack_inputs(o, *source, spec, sink, start, count);
-
-  const ManifestData m = make_manifest(o, *source, spec, resumed, writer.completed(), writer.rejected());
-  count_into(sum, m);
-  sum.processed = count - start;
-  write_pack_manifest(o, m);
-  sum.bytes_written = writer.bytes_written() +
-                      static_cast<int64_t>(fs::file_size(o.output / cf::kManifestFile) +
-                                           fs::file_size(o.output / cf::kRejectedFile));
-  sum.seconds = seconds_since(t0);
-  return sum;
+  return finish_pack(sum, o, *source, spec, out.resumed, writer.completed(), writer.rejected(), t0);
 }
 
 // ---- across MPI ranks (pack_ranks.hpp) ----
@@ -164,20 +186,15 @@ std::string run_choices(const PackOptions& o) {
          " on_error=" + (o.fail_on_error ? "fail" : "skip");
 }
 
-// Rank 0 alone, before any rank writes: the output's lock, --force / --resume, the free space the spools and the
-// shards need together, and the job file the other ranks look for.
-JobPlan plan_job(const PackOptions& o, const ShardSpec& spec, int64_t count, std::optional<ManifestData>& done,
-                 Resumed& resumed) {
+// Rank 0 alone, after prepare_pack and before any rank writes: what the ranks do, and the job file they look for.
+JobPlan plan_job(const PackOptions& o, const Prepared& out) {
   JobPlan plan;
-  done = o.resume ? finished_cache(o, spec.pack_key) : std::nullopt;
-  if (done) {
+  if (out.done) {
     plan.complete = 1;
     return plan;
   }
-  resumed = resume_state(o, spec.pack_key, count);
-  plan.start = resumed.next_source;
-  plan.first_shard = static_cast<int64_t>(resumed.shards.size());
-  check_free_space(o, 2 * (count - plan.start), spec.image_bytes());  // spools, then shards
+  plan.start = out.resumed.next_source;
+  plan.first_shard = static_cast<int64_t>(out.resumed.shards.size());
   std::random_device rd;
   plan.job = (uint64_t{rd()} << 32) ^ rd();
   write_file_atomic(job_file(o.output), std::to_string(plan.job));
@@ -216,7 +233,7 @@ void write_rank_shards(const PackOptions& o, const Source& source, const ShardSp
         continue;
       }
       if (!readers[r]) readers[r] = std::make_unique<SpoolReader>(o.output, static_cast<int>(r), spec.image_bytes());
-      readers[r]->read(item, image.data());
+      readers[r]->read(item, spools[r].crc[size_t(item)], image.data());
       sink.image(i, image.data(), spools[r].crc[size_t(item)]);
     }
     sink.finish();
@@ -235,7 +252,7 @@ std::vector<PlannedShard> pack_slices(const PackOptions& o, nn::Collectives& g, 
   {
     SpoolWriter spool(o.output, rank, plan.job, spec.image_bytes(), slices[size_t(rank)]);
     pack_inputs(o, source, spec, spool, slices[size_t(rank)].begin, slices[size_t(rank)].end,
-                "packing (rank 0 of " + std::to_string(ranks) + ")");
+                "packing (rank " + std::to_string(rank) + " of " + std::to_string(ranks) + ")");
   }
   barrier(g);  // every spool is complete
   std::vector<SpoolIndex> spools;
@@ -265,26 +282,18 @@ PackSummary pack_across_ranks(const PackOptions& all, nn::Collectives& g) {
   check_ranks_agree(g, spec.pack_key + run_choices(o),
                     "their inputs or options (every rank must read the same --input with the same options)");
 
-  // Rank 0 owns the output directory; it holds the lock until the cache is complete.
-  std::unique_ptr<DirLock> lock;
-  std::optional<ManifestData> done;
-  Resumed resumed;
+  // Rank 0 owns the output directory; it holds the lock until the cache is complete. The spools and the shards
+  // need room together.
+  Prepared out;
   JobPlan plan;
   if (rank == 0) {
-    lock = lock_output(o);
-    prepare_output(o);
-    plan = plan_job(o, spec, count, done, resumed);
+    out = prepare_pack(o, spec, count, 2);
+    plan = plan_job(o, out);
   }
   g.broadcast(&plan, sizeof plan, 0);
   PackSummary sum;
   sum.source = source->description();
-  if (plan.complete) {
-    if (done) count_into(sum, *done);
-    sum.already_complete = true;
-    sum.resumed_shards = sum.shards;
-    sum.seconds = seconds_since(t0);
-    return sum;
-  }
+  if (plan.complete) return out.done ? complete_summary(sum, *out.done, t0) : sum;
   check_all_ok(g, read_or_empty(job_file(o.output)) == std::to_string(plan.job),
                "cannot see the output directory rank 0 prepared ('" + o.output.string() +
                    "'): under mpirun every rank writes shards into --output, which must be one directory all ranks "
@@ -293,25 +302,16 @@ PackSummary pack_across_ranks(const PackOptions& all, nn::Collectives& g) {
   const std::vector<PlannedShard> shards = pack_slices(o, g, *source, spec, plan);
   if (rank != 0) return sum;  // rank 0 alone writes the manifest and reports
 
+  std::error_code ec;
+  fs::remove(job_file(o.output), ec);  // before the manifest, which throws when every input was rejected
   std::vector<ShardInfo> infos;
   std::vector<RejectRecord> rejected;
   for (const PlannedShard& s : shards) {
     const ExistingShard e = read_shard_summary(o.output, cf::shard_name(s.shard));
     infos.push_back(e.info);
     rejected.insert(rejected.end(), e.rejected.begin(), e.rejected.end());
-    sum.bytes_written += e.info.bytes;
   }
-  const ManifestData m = make_manifest(o, *source, spec, resumed, infos, rejected);
-  count_into(sum, m);
-  sum.resumed_shards = plan.first_shard;
-  sum.processed = count - plan.start;
-  write_pack_manifest(o, m);
-  std::error_code ec;
-  fs::remove(job_file(o.output), ec);
-  sum.bytes_written += static_cast<int64_t>(fs::file_size(o.output / cf::kManifestFile) +
-                                            fs::file_size(o.output / cf::kRejectedFile));
-  sum.seconds = seconds_since(t0);
-  return sum;
+  return finish_pack(sum, o, *source, spec, out.resumed, infos, rejected, t0);
 }
 
 }  // namespace

@@ -156,14 +156,16 @@ Resumed scan_shards(const PackOptions& o, const std::string& key) {
   return r;
 }
 
-void check_free_space(const PackOptions& o, int64_t inputs, size_t image_bytes) {
-  if (o.deflate_level >= 0) return;  // compressed size is unknown up front; a full disk is caught when writing
+void check_free_space(const PackOptions& o, int64_t inputs, size_t image_bytes, int copies) {
+  // A compressed cache's size is unknown up front (a full disk is caught when writing); spools are not compressed.
+  if (o.deflate_level >= 0 && --copies == 0) return;
   const std::optional<int64_t> avail = free_bytes(o);
   if (!avail) return;
   // Pixels, plus ~200 bytes of metadata per image and 1 MB of HDF5 structure.
-  const int64_t need = inputs * static_cast<int64_t>(image_bytes + 200) + (1 << 20);
+  const int64_t need = copies * inputs * static_cast<int64_t>(image_bytes + 200) + (1 << 20);
   if (need > *avail)
-    throw std::runtime_error("not enough free space on the disk of '" + o.output.string() + "': the cache needs about " +
+    throw std::runtime_error("not enough free space on the disk of '" + o.output.string() + "': the cache needs " +
+                             (copies > 1 ? "(with the spools of a pack across ranks) " : "") + "about " +
                              format_bytes(need) + ", " + format_bytes(*avail) +
                              " are free (free some space, choose another --output, or use --limit / "
                              "--compression deflate)");

@@ -46,8 +46,9 @@ struct Resumed {  // what an interrupted run left: its complete shards and their
 // Complete shards of an interrupted run with the same pack key, in order from shard 0; later files are removed.
 Resumed scan_shards(const PackOptions& o, const std::string& key);
 
-// Refuses to start an uncompressed pack of `inputs` images that would not fit on the output's disk.
-void check_free_space(const PackOptions& o, int64_t inputs, size_t image_bytes);
+// Refuses to start an uncompressed pack of `inputs` images that would not fit on the output's disk, `copies` times
+// (2 across MPI ranks: the spools hold the images until the shards are written).
+void check_free_space(const PackOptions& o, int64_t inputs, size_t image_bytes, int copies = 1);
 
 // Rethrows e (the exception being handled) as a full-disk message when the output's disk is indeed full.
 [[noreturn]] void rethrow_with_disk_state(const PackOptions& o, const std::exception& e);

@@ -2,6 +2,8 @@
 #include "pipeline/pack_ranks.hpp"
 
 #include "pipeline/atomic_file.hpp"
+#include "pipeline/celeba_meta.hpp"
+#include "pipeline/crc32.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -59,7 +61,8 @@ uint64_t fnv1a(const std::string& s) {
 
 std::string rank_list(const std::vector<int>& ranks) {
   std::string s;
-  for (size_t i = 0; i < ranks.size(); ++i) s += (i ? (i + 1 == ranks.size() ? " and " : ", ") : "") + std::to_string(ranks[i]);
+  for (size_t i = 0; i < ranks.size(); ++i)
+    s += (i ? (i + 1 == ranks.size() ? " and " : ", ") : "") + std::to_string(ranks[i]);
   return (ranks.size() > 1 ? "ranks " : "rank ") + s;
 }
 
@@ -103,7 +106,8 @@ struct SpoolWriter::Impl {
   size_t image_bytes = 0;
   Slice slice;
   fs::path images_path;
-  std::FILE* images = nullptr;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> images{nullptr, &std::fclose};
+  bool finished = false;  // the index is written: the spool is complete
   std::vector<int64_t> item;
   std::vector<uint32_t> crc;
   std::vector<std::string> reasons;
@@ -127,22 +131,21 @@ SpoolWriter::SpoolWriter(fs::path dir, int rank, uint64_t job, size_t image_byte
   m.slice = slice;
   m.next = slice.begin;
   m.images_path = m.dir / spool_name(rank, "images");
-  m.images = std::fopen(m.images_path.c_str(), "wb");
+  m.images.reset(std::fopen(m.images_path.c_str(), "wb"));
   if (!m.images) throw std::runtime_error("cannot create '" + m.images_path.string() + "': " + errno_text());
 }
 
 SpoolWriter::~SpoolWriter() {
-  if (impl_->images) {
-    std::fclose(impl_->images);
-    std::error_code ec;
-    fs::remove(impl_->images_path, ec);
-  }
+  if (impl_->finished) return;
+  impl_->images.reset();
+  std::error_code ec;
+  fs::remove(impl_->images_path, ec);
 }
 
 void SpoolWriter::image(int64_t source, const uint8_t* image, uint32_t crc) {
   Impl& m = *impl_;
   m.expect(source);
-  if (std::fwrite(image, 1, m.image_bytes, m.images) != m.image_bytes)
+  if (std::fwrite(image, 1, m.image_bytes, m.images.get()) != m.image_bytes)
     throw std::runtime_error("cannot write '" + m.images_path.string() + "': " + errno_text() +
                              " (a pack across ranks spools each rank's images beside the shards until it writes them)");
   m.item.push_back(static_cast<int64_t>(m.crc.size()));
@@ -159,8 +162,7 @@ void SpoolWriter::reject(int64_t source, const std::string& reason) {
 void SpoolWriter::finish() {
   Impl& m = *impl_;
   if (m.next != m.slice.end) throw std::logic_error("SpoolWriter::finish: the slice is not complete");
-  const int closed = std::fclose(m.images);
-  m.images = nullptr;
+  const int closed = std::fclose(m.images.release());
   if (closed != 0) throw std::runtime_error("cannot write '" + m.images_path.string() + "': " + errno_text());
   std::string s(kSpoolMagic);
   put(s, m.job);
@@ -173,23 +175,19 @@ void SpoolWriter::finish() {
     s += r;
   }
   write_file_atomic(m.dir / spool_name(m.rank, "index"), s);
+  m.finished = true;
 }
 
 // ---- reading spools ----
 
 SpoolIndex read_spool_index(const fs::path& dir, int rank, uint64_t job) {
   const fs::path p = dir / spool_name(rank, "index");
-  std::FILE* f = std::fopen(p.c_str(), "rb");
-  if (!f)
-    throw std::runtime_error("cannot open '" + p.string() + "', rank " + std::to_string(rank) +
-                             "'s spool index: " + errno_text() + " (is --output one directory every rank shares?)");
-  std::string bytes;
-  char buf[1 << 16];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) bytes.append(buf, n);
-  const bool failed = std::ferror(f);
-  std::fclose(f);
-  if (failed) throw std::runtime_error("cannot read '" + p.string() + "'");
+  std::error_code ec;
+  if (!fs::exists(p, ec))
+    throw std::runtime_error("rank " + std::to_string(rank) + "'s spool index '" + p.string() +
+                             "' does not exist (is --output one directory every rank shares?)");
+  const std::vector<uint8_t> raw = read_whole_file(p);
+  const std::string bytes(raw.begin(), raw.end());
   IndexReader in{bytes, p};
   if (std::string(in.take(sizeof kSpoolMagic - 1), sizeof kSpoolMagic - 1) != kSpoolMagic)
     throw std::runtime_error("'" + p.string() + "' is not a spool index of this version");
@@ -197,9 +195,10 @@ SpoolIndex read_spool_index(const fs::path& dir, int rank, uint64_t job) {
   SpoolIndex x;
   x.slice.begin = in.get<int64_t>();
   x.slice.end = in.get<int64_t>();
-  const int64_t inputs = x.slice.end - x.slice.begin;
-  if (inputs < 0 || inputs > static_cast<int64_t>(bytes.size() / sizeof(int64_t)))
+  const int64_t most = static_cast<int64_t>(bytes.size() / sizeof(int64_t));  // one item per input at least
+  if (x.slice.begin < 0 || x.slice.end < x.slice.begin || x.slice.end - x.slice.begin > most)
     throw std::runtime_error("'" + p.string() + "' has an impossible slice (a damaged spool)");
+  const int64_t inputs = x.slice.end - x.slice.begin;
   int64_t images = 0, rejects = 0;
   for (int64_t i = 0; i < inputs; ++i) {
     const int64_t v = in.get<int64_t>();
@@ -217,16 +216,23 @@ SpoolIndex read_spool_index(const fs::path& dir, int rank, uint64_t job) {
 }
 
 SpoolReader::SpoolReader(const fs::path& dir, int rank, size_t image_bytes)
-    : path_(dir / spool_name(rank, "images")), image_bytes_(image_bytes), file_(std::fopen(path_.c_str(), "rb"), &std::fclose) {
+    : path_(dir / spool_name(rank, "images")),
+      image_bytes_(image_bytes),
+      file_(std::fopen(path_.c_str(), "rb"), &std::fclose) {
   if (!file_) throw std::runtime_error("cannot open '" + path_.string() + "', rank " + std::to_string(rank) +
                                        "'s spooled images: " + errno_text());
 }
 
-void SpoolReader::read(int64_t image, uint8_t* out) {
+void SpoolReader::read(int64_t image, uint32_t crc, uint8_t* out) {
   if (::fseeko(file_.get(), static_cast<off_t>(image) * static_cast<off_t>(image_bytes_), SEEK_SET) != 0 ||
       std::fread(out, 1, image_bytes_, file_.get()) != image_bytes_)
     throw std::runtime_error("cannot read image " + std::to_string(image) + " of '" + path_.string() +
                              "' (truncated or unreadable)");
+  // Damage between the write and this read (a shared file system's) must not reach a shard whose checksum would
+  // then vouch for it.
+  if (crc32_update(0, {out, image_bytes_}) != crc)
+    throw std::runtime_error("image " + std::to_string(image) + " of '" + path_.string() +
+                             "' does not match its CRC-32 in the spool index (a damaged spool)");
 }
 
 void remove_spool(const fs::path& dir, int rank) {

@@ -77,7 +77,9 @@ SpoolIndex read_spool_index(const std::filesystem::path& dir, int rank, uint64_t
 class SpoolReader {
  public:
   SpoolReader(const std::filesystem::path& dir, int rank, size_t image_bytes);
-  void read(int64_t image, uint8_t* out);  // out [image_bytes]
+  // Image number `image` into out [image_bytes]; throws naming the file when it is short or its bytes do not have
+  // the CRC-32 the index gives (`crc`).
+  void read(int64_t image, uint32_t crc, uint8_t* out);
 
  private:
   std::filesystem::path path_;

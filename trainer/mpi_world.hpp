@@ -1,5 +1,6 @@
 // The processes of one job started by mpirun (or srun), on Open MPI: rank, size, the collectives data-parallel
-// training uses (nn/collectives.hpp), and ending the whole job when one rank fails. A world of one otherwise.
+// training and the pack across ranks use (nn/collectives.hpp), and ending the whole job when one rank fails. A
+// world of one otherwise. Each tool's main makes one.
 #pragma once
 #include "nn/collectives.hpp"
 
@@ -39,7 +40,6 @@ class MpiWorld final : public nn::Collectives {
 
   // What a tool calls itself in its messages: "tool", or "tool (rank R of N)" in a job of several ranks.
   std::string name(const std::string& tool) const;
-
 
  private:
   bool active_ = false;
