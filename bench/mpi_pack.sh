@@ -10,11 +10,8 @@ set -euo pipefail
 [ $# -ge 1 ] || { sed -n 2,8p "$0" >&2; exit 2; }
 input="$1"; ranks="${2:-2}"; threads="${3:-2}"
 shift $(( $# < 3 ? $# : 3 ))
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-pack="${DCGAN_BUILD:-$root/build/release}/tools/celeba-pack"
-work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
-mpirun=(mpirun --oversubscribe --allow-run-as-root --bind-to none --mca btl self,vader
-        --mca btl_vader_single_copy_mechanism none --mca oob_tcp_if_include lo)
+source "$(dirname "${BASH_SOURCE[0]}")/mpi_common.sh"
+pack="$tools/celeba-pack"
 common=(--input "$input" --quiet "$@")
 rate() { sed -n 's/.* s, \([0-9.]*\) images\/s.*/\1/p' "$1"; }
 per_rank=$(( threads / ranks ))

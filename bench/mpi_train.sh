@@ -10,11 +10,8 @@ set -euo pipefail
 [ $# -ge 1 ] || { sed -n 2,8p "$0" >&2; exit 2; }
 cache="$1"; iters="${2:-20}"; batch="${3:-64}"; ranks="${4:-2}"; threads="${5:-2}"
 shift $(( $# < 5 ? $# : 5 ))
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-dcgan="${DCGAN_BUILD:-$root/build/release}/tools/dcgan-onednn"
-work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
-mpirun=(mpirun --oversubscribe --allow-run-as-root --bind-to none --mca btl self,vader
-        --mca btl_vader_single_copy_mechanism none --mca oob_tcp_if_include lo)
+source "$(dirname "${BASH_SOURCE[0]}")/mpi_common.sh"
+dcgan="$tools/dcgan-onednn"
 common=(train --data "$cache" --batch "$batch" --iters "$iters" --no-progress --sample-every 0 --log-every 0 "$@")
 rate() { sed -n 's/.* s: \([0-9.]*\) images\/s.*/\1/p' "$1"; }
 

@@ -247,6 +247,7 @@ void write_rank_shards(const PackOptions& o, const Source& source, const ShardSp
 std::vector<PlannedShard> pack_slices(const PackOptions& o, nn::Collectives& g, const Source& source,
                                       const ShardSpec& spec, const JobPlan& plan) {
   const int rank = g.rank(), ranks = g.size();
+  const auto t0 = std::chrono::steady_clock::now();
   std::vector<Slice> slices;
   for (int r = 0; r < ranks; ++r) slices.push_back(rank_slice(plan.start, source.count(), r, ranks));
   {
@@ -264,8 +265,10 @@ std::vector<PlannedShard> pack_slices(const PackOptions& o, nn::Collectives& g, 
     for (int64_t item : spools.back().item) accepted.push_back(item >= 0 ? 1 : 0);
   }
   const std::vector<PlannedShard> shards = plan_shards(accepted, slices, spec.shard_size, plan.first_shard);
-  pack_note(o, "writing " + std::to_string(shards.size()) + " shards from the " + std::to_string(ranks) +
-                   " ranks' spools");
+  char took[32];
+  std::snprintf(took, sizeof took, "%.2f s", seconds_since(t0));
+  pack_note(o, "every slice decoded in " + std::string(took) + "; writing " + std::to_string(shards.size()) +
+                   (shards.size() == 1 ? " shard" : " shards") + " from the " + std::to_string(ranks) + " ranks' spools");
   write_rank_shards(o, source, spec, slices, spools, shards, rank);
   barrier(g);  // every shard is written: no rank reads a spool any more
   remove_spool(o.output, rank);
