@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstdlib>
+#include <iostream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -114,6 +115,10 @@ void MpiWorld::abort(int code) const {
 std::string MpiWorld::name(const std::string& tool) const {
   if (size_ == 1) return tool;
   return tool + " (rank " + std::to_string(rank_) + " of " + std::to_string(size_) + ")";
+}
+
+void MpiWorld::quiet_unless_rank_0() const {
+  if (rank_ != 0) std::cout.setstate(std::ios::failbit);
 }
 
 MpiWorld* mpi_world() { return g_world; }

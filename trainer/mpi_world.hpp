@@ -40,6 +40,9 @@ class MpiWorld final : public nn::Collectives {
 
   // What a tool calls itself in its messages: "tool", or "tool (rank R of N)" in a job of several ranks.
   std::string name(const std::string& tool) const;
+  // Rank 0 alone writes to standard output (summaries, --help); the other ranks' std::cout discards what it is
+  // given, so that mpirun does not print the same text N times. Errors still reach every rank's standard error.
+  void quiet_unless_rank_0() const;
 
  private:
   bool active_ = false;

@@ -2,7 +2,7 @@
 // byte-identical to a one-process pack of the same input at the same --shard-size and --threads, whatever N and
 // wherever the rejects fall; --resume under MPI continues a pack whose rank was killed, byte-identical again; and a
 // bad input, an option that differs, an output the ranks do not share, or a missing input on one rank ends every
-// rank with a message naming it.
+// rank with a message naming it. --help is printed once.
 #include "../pipeline/pack_fixtures.hpp"
 #include "pipeline/dir_lock.hpp"
 #include "support/run.hpp"
@@ -165,4 +165,11 @@ TEST(CelebaPackMpi, AFailureOnAnyRankEndsTheJobNamingIt) {
   EXPECT_EQ(r.status, 1) << r.err;
   EXPECT_NE(r.err.find("celeba-pack (rank 0 of 2): error: "), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("is in use by"), std::string::npos) << r.err;
+}
+
+// Rank 0 alone writes to standard output: --help is printed once, not once per rank.
+TEST(CelebaPackMpi, HelpIsPrintedOnce) {
+  const auto r = run(kMpirun + " -np 2 " + kPack + " --help");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(count_of(r.out, "Usage: celeba-pack"), 1u) << r.out;
 }

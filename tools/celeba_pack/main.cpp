@@ -32,6 +32,7 @@ constexpr const char* kUsage =
 
 int main(int argc, char** argv) {
   trainer::MpiWorld world;  // MPI when mpirun or srun started this process; otherwise a world of one, no MPI call
+  world.quiet_unless_rank_0();
   const int rc = cli::run(world.name("celeba-pack"), [&]() -> int {
     if (argc == 2 && std::string_view(argv[1]) == "--version") {
       pipeline::print_info_items(std::cout, pipeline::pipeline_info(), false);
@@ -41,7 +42,7 @@ int main(int argc, char** argv) {
     if (!cli::parse(argc, argv, kUsage, pipeline::pack_options(), o)) return cli::kExitOk;
     o.group = trainer::data_parallel_group();
     const pipeline::PackSummary s = pipeline::pack(o);
-    if (world.rank() == 0) std::cout << "celeba-pack: " << pipeline::format_summary(s, o) << std::endl;
+    std::cout << "celeba-pack: " << pipeline::format_summary(s, o) << std::endl;
     return cli::kExitOk;
   });
   // A rank that failed ends the job: the others would wait for it in their next collective.

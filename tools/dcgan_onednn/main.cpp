@@ -31,6 +31,7 @@ Exit status: 0 success, 2 usage error (bad option or value), 1 any other failure
 
 int main(int argc, char** argv) {
   trainer::MpiWorld world;  // MPI when mpirun or srun started this process; otherwise a world of one, no MPI call
+  world.quiet_unless_rank_0();
   const int rc = cli::run(world.name("dcgan-onednn"), [&]() -> int {
     if (argc < 2) {
       std::cerr << kUsage;
