@@ -36,4 +36,12 @@ class Collectives {
 // True for a group of more than one process.
 inline bool distributed(const Collectives* c) { return c && c->size() > 1; }
 
+// The 64-bit FNV-1a hash of bytes [n]: what ranks exchange to compare data (weights, options) without sending it.
+inline uint64_t fnv1a(const void* bytes, size_t n) {
+  const auto* p = static_cast<const unsigned char*>(bytes);
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 0x100000001b3ull;
+  return h;
+}
+
 }  // namespace nn

@@ -97,12 +97,6 @@ void broadcast_memory(Context& ctx, Collectives& comm, const dnnl::memory& m, in
   comm.broadcast(v.data(), v.size(), root);
 }
 
-uint64_t fnv1a(const unsigned char* p, size_t n) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 0x100000001b3ull;
-  return h;
-}
-
 }  // namespace
 
 void broadcast_model(Dcgan& model, Collectives& comm, int root) {

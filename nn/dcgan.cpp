@@ -88,7 +88,6 @@ struct Dcgan::Impl {
   std::map<int, Sampler> samplers;
   std::vector<float> logits, diff;  // [B] host scratch for the loss
 
-
   // sigmoid + BCE of D's last forward pass against `target`; writes d loss/d logits for D's backward.
   BceResult loss(Context& ctx, float target) {
     const auto n = static_cast<int64_t>(logits.size());

@@ -14,6 +14,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <random>
 #include <stdexcept>
@@ -201,13 +203,10 @@ JobPlan plan_job(const PackOptions& o, const Prepared& out) {
   return plan;
 }
 
-std::string read_or_empty(const fs::path& p) {
-  std::FILE* f = std::fopen(p.c_str(), "rb");
-  if (!f) return {};
-  char buf[64];
-  const size_t n = std::fread(buf, 1, sizeof buf, f);
-  std::fclose(f);
-  return std::string(buf, n);
+// The job file's text as this rank sees it; empty when it cannot read it.
+std::string read_job_file(const fs::path& dir) {
+  std::ifstream f(job_file(dir), std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
 }
 
 // Writes the planned shards whose writer is `rank` (consecutive ones) through one ShardWriter, fed in source
@@ -233,8 +232,9 @@ void write_rank_shards(const PackOptions& o, const Source& source, const ShardSp
         continue;
       }
       if (!readers[r]) readers[r] = std::make_unique<SpoolReader>(o.output, static_cast<int>(r), spec.image_bytes());
-      readers[r]->read(item, spools[r].crc[size_t(item)], image.data());
-      sink.image(i, image.data(), spools[r].crc[size_t(item)]);
+      const uint32_t crc = spools[r].crc[size_t(item)];
+      readers[r]->read(item, crc, image.data());
+      sink.image(i, image.data(), crc);
     }
     sink.finish();
   } catch (const h5::Error& e) {
@@ -268,7 +268,8 @@ std::vector<PlannedShard> pack_slices(const PackOptions& o, nn::Collectives& g, 
   char took[32];
   std::snprintf(took, sizeof took, "%.2f s", seconds_since(t0));
   pack_note(o, "every slice decoded in " + std::string(took) + "; writing " + std::to_string(shards.size()) +
-                   (shards.size() == 1 ? " shard" : " shards") + " from the " + std::to_string(ranks) + " ranks' spools");
+                   (shards.size() == 1 ? " shard" : " shards") + " from the " + std::to_string(ranks) +
+                   " ranks' spools");
   write_rank_shards(o, source, spec, slices, spools, shards, rank);
   barrier(g);  // every shard is written: no rank reads a spool any more
   remove_spool(o.output, rank);
@@ -297,7 +298,7 @@ PackSummary pack_across_ranks(const PackOptions& all, nn::Collectives& g) {
   PackSummary sum;
   sum.source = source->description();
   if (plan.complete) return out.done ? complete_summary(sum, *out.done, t0) : sum;
-  check_all_ok(g, read_or_empty(job_file(o.output)) == std::to_string(plan.job),
+  check_all_ok(g, read_job_file(o.output) == std::to_string(plan.job),
                "cannot see the output directory rank 0 prepared ('" + o.output.string() +
                    "'): under mpirun every rank writes shards into --output, which must be one directory all ranks "
                    "share (a shared file system)");

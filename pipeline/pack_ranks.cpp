@@ -53,12 +53,6 @@ struct IndexReader {
   }
 };
 
-uint64_t fnv1a(const std::string& s) {
-  uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-  return h;
-}
-
 std::string rank_list(const std::vector<int>& ranks) {
   std::string s;
   for (size_t i = 0; i < ranks.size(); ++i)
@@ -106,7 +100,7 @@ struct SpoolWriter::Impl {
   size_t image_bytes = 0;
   Slice slice;
   fs::path images_path;
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> images{nullptr, &std::fclose};
+  CFile images{nullptr, &std::fclose};
   bool finished = false;  // the index is written: the spool is complete
   std::vector<int64_t> item;
   std::vector<uint32_t> crc;
@@ -246,7 +240,7 @@ fs::path job_file(const fs::path& dir) { return dir / (std::string(kSpoolPrefix)
 // ---- agreement ----
 
 void check_ranks_agree(nn::Collectives& g, const std::string& fact, const std::string& what) {
-  const uint64_t mine = fnv1a(fact);
+  const uint64_t mine = nn::fnv1a(fact.data(), fact.size());
   std::vector<uint64_t> all(size_t(g.size()));
   g.allgather(&mine, sizeof mine, all.data());
   std::vector<int> differ;

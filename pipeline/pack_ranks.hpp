@@ -19,6 +19,9 @@
 
 namespace pipeline {
 
+// A C stream, closed when it goes (the spool's files are read and written through stdio).
+using CFile = std::unique_ptr<std::FILE, int (*)(std::FILE*)>;
+
 // Spool files start with this; prepare_output removes them with the other stale temporaries.
 inline constexpr const char* kSpoolPrefix = "spool-";
 
@@ -84,7 +87,7 @@ class SpoolReader {
  private:
   std::filesystem::path path_;
   size_t image_bytes_;
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file_;
+  CFile file_;
 };
 
 // Removes rank `rank`'s spool files.
